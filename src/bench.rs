@@ -1,0 +1,171 @@
+//! `atzinums bench store`: submissions/s and job claims/s, on SQLite always and on PostgreSQL
+//! when a URL is given. Each run uses a fresh database (a temporary SQLite file; a new
+//! PostgreSQL schema, dropped afterwards), so figures are not skewed by earlier data.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use atzinums_models::{ApplicationKind, Channel, DocumentKind, MediaType, Role};
+use atzinums_store::testing::{IsolatedPostgres, sample_person_code};
+use atzinums_store::{
+    Actor, BlobLocation, MasterKey, NewApplication, NewDocument, NewJob, NewPerson, Store,
+    StoreConfig,
+};
+use bytes::Bytes;
+use clap::{Args, Subcommand};
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Store throughput: atomic submissions with a document, and job claim+complete cycles.
+    Store(StoreBench),
+}
+
+#[derive(Args)]
+pub struct StoreBench {
+    /// PostgreSQL to measure as well (a fresh schema is created and dropped).
+    #[arg(long, env = "DATABASE_URL")]
+    postgres: Option<String>,
+    #[arg(long, default_value_t = 500)]
+    submissions: usize,
+    /// Size of the one document in each submission.
+    #[arg(long, default_value_t = 64 * 1024)]
+    document_bytes: usize,
+    #[arg(long, default_value_t = 2000)]
+    jobs: usize,
+    /// Concurrent submitters and concurrent queue workers.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+}
+
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::Store(args) = command;
+    println!("backend    submissions/s  (n, doc size, concurrency)   job claims/s  (n, workers)");
+    let dir = tempfile::tempdir()?;
+    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    bench_backend("sqlite", &sqlite, dir.path(), &args).await?;
+    if let Some(url) = &args.postgres {
+        let pg = IsolatedPostgres::create(url).await?;
+        let result = bench_backend("postgres", pg.url(), dir.path(), &args).await;
+        pg.drop_schema().await?;
+        result?;
+    }
+    Ok(())
+}
+
+async fn bench_backend(
+    name: &str,
+    url: &str,
+    dir: &std::path::Path,
+    args: &StoreBench,
+) -> anyhow::Result<()> {
+    let config = StoreConfig {
+        database_url: url.to_string(),
+        blobs: BlobLocation::Local {
+            path: dir.join(format!("blobs-{name}")),
+        },
+        max_document_bytes: atzinums_store::DEFAULT_MAX_DOCUMENT_BYTES,
+    };
+    let store = Store::open(&config, &MasterKey::generate()).await?;
+
+    let clerk = Actor::person(Role::Clerk, "bench-clerk");
+    let started = Instant::now();
+    run_concurrently(args.concurrency, args.submissions, |i| {
+        let store = store.clone();
+        let clerk = clerk.clone();
+        let size = args.document_bytes;
+        async move {
+            store
+                .submit(&bench_application(i, size, clerk))
+                .await
+                .map(|_| ())
+        }
+    })
+    .await?;
+    let submissions_per_s = args.submissions as f64 / started.elapsed().as_secs_f64();
+
+    // Drain the intake jobs the submissions created first, so only the bench jobs are timed.
+    while let Some(job) = store.claim_job(Duration::from_secs(60)).await? {
+        store.complete_job(&job).await?;
+    }
+    for _ in 0..args.jobs {
+        store.enqueue_job(&NewJob::new("bench", None)).await?;
+    }
+    let started = Instant::now();
+    let store = Arc::new(store);
+    let mut workers = Vec::new();
+    for _ in 0..args.concurrency {
+        let store = store.clone();
+        workers.push(tokio::spawn(async move {
+            let mut n = 0usize;
+            while let Some(job) = store.claim_job(Duration::from_secs(60)).await? {
+                store.complete_job(&job).await?;
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let mut claimed = 0;
+    for w in workers {
+        claimed += w.await??;
+    }
+    let claims_per_s = claimed as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "{name:<10} {submissions_per_s:>13.0}  ({}, {} KiB, {})            {claims_per_s:>12.0}  ({claimed}, {})",
+        args.submissions,
+        args.document_bytes / 1024,
+        args.concurrency,
+        args.concurrency
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn run_concurrently<F, Fut>(concurrency: usize, total: usize, task: F) -> anyhow::Result<()>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), atzinums_store::StoreError>> + Send + 'static,
+{
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut handles = Vec::with_capacity(total);
+    for i in 0..total {
+        let permit = semaphore.clone().acquire_owned().await?;
+        let fut = task(i);
+        handles.push(tokio::spawn(async move {
+            let result = fut.await;
+            drop(permit);
+            result
+        }));
+    }
+    for h in handles {
+        h.await??;
+    }
+    Ok(())
+}
+
+fn bench_application(i: usize, size: usize, clerk: Actor) -> NewApplication {
+    // A PDF header then distinct filler, so every document is a new blob.
+    let mut bytes = format!("%PDF-1.7\n% bench document {i}\n").into_bytes();
+    bytes.resize(size.max(bytes.len()), b'x');
+    NewApplication {
+        kind: ApplicationKind::DisabilityFirst,
+        channel: Channel::Eservice,
+        person: NewPerson {
+            person_code: sample_person_code(i as u64),
+            birth_date: None,
+            sex: None,
+            region: None,
+        },
+        representative: None,
+        requested_opinions: vec![],
+        previous_case_id: None,
+        documents: vec![NewDocument {
+            file_name: "nosutijums.pdf".into(),
+            kind: DocumentKind::Referral088u,
+            media_type: MediaType::Pdf,
+            issued_at: None,
+            bytes: Bytes::from(bytes),
+        }],
+        submitted_by: clerk,
+        idempotency_key: Some(format!("bench-{i}")),
+    }
+}

@@ -1,0 +1,100 @@
+//! `atzinums`: the one binary of the service. Subcommands arrive with their capabilities.
+
+mod bench;
+mod config;
+mod serve;
+mod telemetry;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use atzinums_store::{AuditVerdict, Store};
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "atzinums",
+    version,
+    about = "Drafting and review of disability-examination opinions (VDEĀVK)"
+)]
+struct Cli {
+    /// Configuration file (TOML). Environment variables ATZINUMS_* override it.
+    #[arg(long, global = true, env = "ATZINUMS_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where this instance keeps everything (database, documents, keys, models).
+    #[arg(long, global = true, env = "ATZINUMS_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run on embedded defaults with a generated local key: the quickest way to try it.
+    Demo,
+    /// Run the service. Refuses to start without an encryption key.
+    Serve,
+    /// Audit-log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Benchmarks (not tests): print throughput figures.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the audit log; exits non-zero if it was tampered with.
+    Verify,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    telemetry::init(&config.log_format);
+    tracing::info!(config = ?config, "configuration");
+    match cli.command {
+        Command::Demo => {
+            config.ensure_demo_key()?;
+            let store = open_store(&config).await?;
+            println!("Atzinums demo: data in {}", config.data_dir.display());
+            serve::run(&config, store).await
+        }
+        Command::Serve => {
+            let store = open_store(&config).await?;
+            serve::run(&config, store).await
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = open_store(&config).await?;
+            match store.verify_audit().await? {
+                AuditVerdict::Intact { entries } => {
+                    println!("audit log intact: {entries} entries");
+                    Ok(())
+                }
+                AuditVerdict::Broken { at_seq, problem } => {
+                    println!("AUDIT LOG TAMPERED at entry {at_seq}: {problem}");
+                    std::process::exit(2);
+                }
+            }
+        }
+        Command::Bench { command } => bench::run(command).await,
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let key = config.master_key()?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    Store::open(&config.store_config(), &key)
+        .await
+        .context("cannot open the store")
+}

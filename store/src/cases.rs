@@ -121,6 +121,7 @@ where
 
 impl Store {
     /// Reads a case. Every read by a person is written to the audit log first.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn read_case(&self, case_id: &str, reader: &Actor) -> Result<CaseRecord, StoreError> {
         let record = self.load_case(case_id).await?;
         if reader.is_person() {
@@ -233,6 +234,7 @@ impl Store {
 
     /// Applies `event` to the case's status through the state machine; illegal moves are refused
     /// and nothing is written. Records history and an audit entry in the same transaction.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id, event = %event))]
     pub async fn transition_case(
         &self,
         case_id: &str,
@@ -278,6 +280,7 @@ impl Store {
 
     /// Signs a decision: only a named deciding official can, and only for a case awaiting
     /// signature. The decision row and the status change commit together.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn sign_decision(
         &self,
         case_id: &str,

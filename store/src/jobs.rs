@@ -159,6 +159,9 @@ impl Store {
                 })
                 .transpose()?
         });
+        if let Some(job) = &row {
+            tracing::debug!(job_id = %job.id, case_id = job.case_id.as_deref().unwrap_or(""), attempt = job.attempt, "job claimed");
+        }
         Ok(row)
     }
 
@@ -199,6 +202,7 @@ impl Store {
     /// Records a failure: retried with backoff while attempts remain, otherwise dead-lettered.
     /// `permanent` dead-letters at once (the input can never succeed, e.g. a malformed payload).
     /// `reason` is shown to admins: keep personal data out of it.
+    #[tracing::instrument(skip_all, fields(job_id = %job.id, case_id = job.case_id.as_deref().unwrap_or("")))]
     pub async fn fail_job(
         &self,
         job: &ClaimedJob,

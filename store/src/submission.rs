@@ -169,17 +169,14 @@ impl NewApplication {
                 "must be 1 to 200 characters",
             ));
         }
-        if matches!(
-            self.kind,
-            ApplicationKind::Contest | ApplicationKind::DisabilityRepeat
-        ) && self.previous_case_id.as_deref().is_none_or(str::is_empty)
+        // A contest must say which decision it contests. (A repeat application need not: the
+        // earlier decision may predate this system, and is found by the person instead.)
+        if self.kind == ApplicationKind::Contest
+            && self.previous_case_id.as_deref().is_none_or(str::is_empty)
         {
             return Err(InputError::new(
                 "previous_case_id",
-                format!(
-                    "a {} application must name the earlier case it follows",
-                    self.kind.as_str()
-                ),
+                "a contest must name the case whose decision it contests",
             ));
         }
         if let Some(region) = &self.person.region

@@ -212,6 +212,14 @@ async fn bad_input_is_refused_and_nothing_is_written(t: &TestStore) {
             "documents[0].file_name",
             "plain file name",
         ),
+        (
+            "big.pdf",
+            DocumentKind::Imaging,
+            MediaType::Pdf,
+            oversized_pdf(),
+            "documents[0].bytes",
+            "the limit is 50.0 MB",
+        ),
     ];
     for (i, (name, kind, media, bytes, field, rule)) in cases.into_iter().enumerate() {
         let app = application(100 + i as u64, vec![(name, kind, media, bytes)]);
@@ -230,10 +238,10 @@ async fn bad_input_is_refused_and_nothing_is_written(t: &TestStore) {
                 .is_empty()
         );
     }
-    let mut repeat = two_document_application(120);
-    repeat.kind = atzinums_models::ApplicationKind::Contest;
+    let mut contest = two_document_application(120);
+    contest.kind = atzinums_models::ApplicationKind::Contest;
     assert!(
-        matches!(t.store.submit(&repeat).await, Err(StoreError::Invalid(e)) if e.field == "previous_case_id")
+        matches!(t.store.submit(&contest).await, Err(StoreError::Invalid(e)) if e.field == "previous_case_id")
     );
     assert!(
         t.store.job_counts().await.unwrap().is_empty(),
@@ -243,6 +251,16 @@ async fn bad_input_is_refused_and_nothing_is_written(t: &TestStore) {
         t.store.verify_audit().await.unwrap(),
         AuditVerdict::Intact { entries: 0 }
     );
+}
+
+/// One byte over the default 50 MB limit.
+fn oversized_pdf() -> Bytes {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.resize(
+        atzinums_store::DEFAULT_MAX_DOCUMENT_BYTES as usize + 1,
+        b' ',
+    );
+    Bytes::from(bytes)
 }
 
 async fn personal_code_is_sealed_and_found_by_lookup(t: &TestStore) {

@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod ingest_cmd;
 mod serve;
 mod telemetry;
 
@@ -41,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Read documents (sandboxed) and print their text, per page.
+    Ingest(ingest_cmd::IngestArgs),
+    /// The sandboxed extraction child; started by the service itself.
+    #[command(hide = true)]
+    ExtractWorker,
     /// Benchmarks (not tests): print throughput figures.
     Bench {
         #[command(subcommand)]
@@ -57,6 +63,10 @@ enum AuditCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::ExtractWorker) {
+        // No logging, no configuration: the child speaks only its protocol on stdout.
+        atzinums_ingest::sandbox::child_main();
+    }
     let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
     telemetry::init(&config.log_format);
     tracing::info!(config = ?config, "configuration");
@@ -86,6 +96,8 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Ingest(args) => ingest_cmd::run(args, config.max_document_bytes),
+        Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command).await,
     }
 }

@@ -1,0 +1,143 @@
+//! `atzinums ingest FILE…`: extract each file in the sandbox and print what was read.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use atzinums_ingest::{
+    ExtractOptions, ExtractedDocument, Failure, PageSource, Sandbox, SandboxLimits,
+};
+use clap::Args;
+use serde_json::json;
+
+#[derive(Args)]
+pub struct IngestArgs {
+    /// Files to read (PDF, DOCX, text, PNG, JPEG).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// One JSON object per file per line instead of a readable summary.
+    #[arg(long)]
+    json: bool,
+    /// Wall-clock budget per file, in seconds.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+    /// Do not OCR pages without a text layer.
+    #[arg(long)]
+    no_ocr: bool,
+}
+
+/// The sandbox runs this same binary with the hidden `extract-worker` subcommand.
+pub fn sandbox(timeout: Duration, max_input_bytes: u64) -> anyhow::Result<Sandbox> {
+    let exe = std::env::current_exe()?;
+    let limits = SandboxLimits {
+        wall_time: timeout,
+        cpu_time: timeout,
+        max_input_bytes,
+        ..SandboxLimits::default()
+    };
+    Ok(Sandbox::new(exe, vec!["extract-worker".into()], limits))
+}
+
+pub fn run(args: IngestArgs, max_input_bytes: u64) -> anyhow::Result<()> {
+    let sandbox = sandbox(Duration::from_secs(args.timeout), max_input_bytes)?;
+    let options = ExtractOptions {
+        ocr: !args.no_ocr,
+        ..ExtractOptions::default()
+    };
+    let mut failures = 0;
+    for file in &args.files {
+        let result = match std::fs::read(file) {
+            Ok(bytes) => sandbox.extract(&bytes, &options),
+            Err(e) => Err(Failure::new(
+                atzinums_ingest::FailureKind::Unsupported,
+                format!("cannot read the file: {e}"),
+            )),
+        };
+        failures += usize::from(result.is_err());
+        if args.json {
+            println!("{}", as_json(file, &result));
+        } else {
+            print_summary(file, &result);
+        }
+    }
+    if failures > 0 && !args.json {
+        eprintln!("{failures} of {} files could not be read", args.files.len());
+    }
+    Ok(())
+}
+
+fn as_json(
+    file: &std::path::Path,
+    result: &Result<ExtractedDocument, Failure>,
+) -> serde_json::Value {
+    match result {
+        Ok(doc) => json!({
+            "file": file.display().to_string(),
+            "status": if doc.is_scanned() { "scanned" } else { "ok" },
+            "encoding": doc.encoding,
+            "pages": doc.pages.iter().map(|p| json!({
+                "number": p.number,
+                "text": p.text,
+                "source": match p.source {
+                    PageSource::TextLayer => json!("text_layer"),
+                    PageSource::Ocr { confidence } => json!({ "ocr": { "confidence": confidence } }),
+                },
+                "needs_human": p.needs_human,
+            })).collect::<Vec<_>>(),
+        }),
+        Err(f) => json!({
+            "file": file.display().to_string(),
+            "status": "error",
+            "error_kind": f.kind.as_str(),
+            "message": f.kind.advice_en(),
+            "message_lv": f.kind.advice_lv(),
+            "detail": f.detail,
+        }),
+    }
+}
+
+fn print_summary(file: &std::path::Path, result: &Result<ExtractedDocument, Failure>) {
+    match result {
+        Ok(doc) => {
+            let chars: usize = doc.pages.iter().map(|p| p.text.chars().count()).sum();
+            let flagged = doc.pages.iter().filter(|p| p.needs_human).count();
+            println!(
+                "{}: {} page{}, {chars} characters{}{}",
+                file.display(),
+                doc.pages.len(),
+                if doc.pages.len() == 1 { "" } else { "s" },
+                if doc.is_scanned() {
+                    ", scanned (OCR)"
+                } else {
+                    ""
+                },
+                if flagged > 0 {
+                    format!(", {flagged} pages need a person")
+                } else {
+                    String::new()
+                },
+            );
+            for page in &doc.pages {
+                let source = match page.source {
+                    PageSource::TextLayer => "text".to_string(),
+                    PageSource::Ocr { confidence } => format!("OCR {confidence:.0}%"),
+                };
+                let first_line = page
+                    .text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("");
+                println!(
+                    "  page {} [{source}] {}",
+                    page.number,
+                    first_line.chars().take(80).collect::<String>()
+                );
+            }
+        }
+        Err(f) => println!(
+            "{}: cannot be read ({}). {}",
+            file.display(),
+            f.kind.as_str(),
+            f.kind.advice_en()
+        ),
+    }
+}

@@ -72,6 +72,7 @@ fn as_json(
     match result {
         Ok(doc) => json!({
             "file": file.display().to_string(),
+            "findings": findings_of(doc),
             "status": if doc.is_scanned() { "scanned" } else { "ok" },
             "encoding": doc.encoding,
             "pages": doc.pages.iter().map(|p| json!({
@@ -95,6 +96,15 @@ fn as_json(
     }
 }
 
+fn findings_of(doc: &ExtractedDocument) -> Vec<atzinums_ingest::findings::Finding> {
+    let pages: Vec<(u32, &str)> = doc
+        .pages
+        .iter()
+        .map(|p| (p.number, p.text.as_str()))
+        .collect();
+    atzinums_ingest::findings::find_all(&pages)
+}
+
 fn print_summary(file: &std::path::Path, result: &Result<ExtractedDocument, Failure>) {
     match result {
         Ok(doc) => {
@@ -115,6 +125,18 @@ fn print_summary(file: &std::path::Path, result: &Result<ExtractedDocument, Fail
                 } else {
                     String::new()
                 },
+            );
+            let findings = findings_of(doc);
+            let count = |pred: fn(&atzinums_ingest::findings::FindingKind) -> bool| {
+                findings.iter().filter(|f| pred(&f.kind)).count()
+            };
+            use atzinums_ingest::findings::FindingKind as K;
+            println!(
+                "  findings: {} diagnoses, {} dates, {} measurements, {} functioning statements",
+                count(|k| matches!(k, K::Diagnosis { .. })),
+                count(|k| matches!(k, K::Date { .. })),
+                count(|k| matches!(k, K::Measurement { .. })),
+                count(|k| matches!(k, K::Functioning { .. })),
             );
             for page in &doc.pages {
                 let source = match page.source {

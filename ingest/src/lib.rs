@@ -6,6 +6,7 @@
 
 pub mod docx;
 pub mod extract;
+pub mod findings;
 pub mod normalize;
 pub mod ocr;
 pub mod pdf;

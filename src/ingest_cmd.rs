@@ -3,17 +3,24 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context;
+use atzinums_ingest::case_file::{CaseFile, DocumentInput};
 use atzinums_ingest::{
-    ExtractOptions, ExtractedDocument, Failure, PageSource, Sandbox, SandboxLimits,
+    ExtractOptions, ExtractedDocument, Failure, FailureKind, PageSource, Sandbox, SandboxLimits,
 };
+use atzinums_models::dataset::CaseJson;
 use clap::Args;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 #[derive(Args)]
 pub struct IngestArgs {
     /// Files to read (PDF, DOCX, text, PNG, JPEG).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "case")]
     files: Vec<PathBuf>,
+    /// A case folder of the dataset format (case.json + documents/): print its case file.
+    #[arg(long, conflicts_with = "files")]
+    case: Option<PathBuf>,
     /// One JSON object per file per line instead of a readable summary.
     #[arg(long)]
     json: bool,
@@ -43,12 +50,17 @@ pub fn run(args: IngestArgs, max_input_bytes: u64) -> anyhow::Result<()> {
         ocr: !args.no_ocr,
         ..ExtractOptions::default()
     };
+    if let Some(dir) = &args.case {
+        let file = case_file(dir, &sandbox, &options)?;
+        println!("{}", serde_json::to_string_pretty(&file)?);
+        return Ok(());
+    }
     let mut failures = 0;
     for file in &args.files {
         let result = match std::fs::read(file) {
             Ok(bytes) => sandbox.extract(&bytes, &options),
             Err(e) => Err(Failure::new(
-                atzinums_ingest::FailureKind::Unsupported,
+                FailureKind::Unsupported,
                 format!("cannot read the file: {e}"),
             )),
         };
@@ -63,6 +75,52 @@ pub fn run(args: IngestArgs, max_input_bytes: u64) -> anyhow::Result<()> {
         eprintln!("{failures} of {} files could not be read", args.files.len());
     }
     Ok(())
+}
+
+/// Reads a dataset case folder and assembles its case file.
+fn case_file(
+    dir: &std::path::Path,
+    sandbox: &Sandbox,
+    options: &ExtractOptions,
+) -> anyhow::Result<CaseFile> {
+    let path = dir.join("case.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let case = CaseJson::from_value(value)
+        .with_context(|| format!("{} is not a valid case", path.display()))?;
+    let inputs = case
+        .documents
+        .iter()
+        .map(|entry| {
+            let file = dir.join("documents").join(entry.file.as_str());
+            let (sha256, extracted) = match std::fs::read(&file) {
+                Ok(bytes) => (
+                    hex::encode(Sha256::digest(&bytes)),
+                    sandbox.extract(&bytes, options),
+                ),
+                Err(e) => (
+                    String::new(),
+                    Err(Failure::new(
+                        FailureKind::Corrupt,
+                        format!("cannot read the file: {e}"),
+                    )),
+                ),
+            };
+            DocumentInput {
+                id: entry.file.as_str().to_string(),
+                sha256,
+                kind: entry.kind,
+                issued_at: entry.issued_at,
+                extracted,
+            }
+        })
+        .collect();
+    Ok(atzinums_ingest::case_file::assemble(
+        inputs,
+        case.submitted_at,
+    ))
 }
 
 fn as_json(

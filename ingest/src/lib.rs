@@ -4,6 +4,7 @@
 //! sandboxed child process with time and memory limits ([`sandbox`]); every failure becomes a
 //! typed [`Failure`] with a message a clerk can act on. It never calls the network.
 
+pub mod case_file;
 pub mod docx;
 pub mod extract;
 pub mod findings;

@@ -232,7 +232,16 @@ const DEGREE_STEMS: [(u8, &[&str]); 5] = [
 
 /// Limitation nouns a negation can deny without a degree ("nav traucējumu").
 const LIMITATION_STEMS: &[&str] = &["ierobežojum", "traucējum", "grūtīb", "problēm", "deficīt"];
-const NEGATIONS: &[&str] = &["nav", "ne", "bez", "netiek", "nekonstatē"];
+/// Whole words only: a "ne-" prefix is no negation sign ("nepieciešama", "neirologs").
+const NEGATIONS: &[&str] = &[
+    "nav",
+    "ne",
+    "bez",
+    "netiek",
+    "nekonstatē",
+    "nekonstatēti",
+    "neatzīmē",
+];
 const HEDGES: &[&str] = &[
     "iespējam",
     "varētu",
@@ -278,7 +287,6 @@ fn preceded_by_negation(lower: &str, starts: &[usize], at: usize) -> bool {
             .take_while(|c| c.is_alphanumeric())
             .collect();
         NEGATIONS.contains(&word.as_str())
-            || (word.starts_with("ne") && word.len() > 4 && !word.starts_with("neliel"))
     })
 }
 
@@ -439,6 +447,10 @@ mod tests {
 
     #[test]
     fn degree_words_negation_and_hedges() {
+        assert_eq!(
+            graded("Pašaprūpē nepieciešama daļēja palīdzība."),
+            vec![(Domain::SelfCare, 2, Polarity::Affirmed)]
+        );
         assert_eq!(
             graded("Pārvietojas ar spieķi."),
             vec![(Domain::Mobility, 2, Polarity::Affirmed)]

@@ -22,15 +22,22 @@ fn sandbox(wall_secs: u64) -> Sandbox {
 
 /// A PDF from object bodies (object 1 is the catalog), with a correct cross-reference table.
 fn build_pdf(objects: &[String]) -> Vec<u8> {
+    build_pdf_bytes(objects.iter().map(|o| o.as_bytes().to_vec()).collect())
+}
+
+/// The same for bodies that may hold binary streams (images).
+fn build_pdf_bytes(bodies: Vec<Vec<u8>>) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
+    for (i, body) in bodies.iter().enumerate() {
         offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
     out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+        format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).as_bytes(),
     );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
@@ -38,7 +45,7 @@ fn build_pdf(objects: &[String]) -> Vec<u8> {
     out.extend_from_slice(
         format!(
             "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
+            bodies.len() + 1
         )
         .as_bytes(),
     );
@@ -351,11 +358,10 @@ fn image_only_pdf_is_ocred_and_unreadable_pages_are_flagged() {
         .into_bytes();
         image_obj.extend_from_slice(image);
         image_obj.extend_from_slice(b"\nendstream");
-        rebuild_with_binary(
-            &objects,
-            image_obj,
-            &stream(b"q 595 0 0 842 0 0 cm /Im1 Do Q"),
-        )
+        let mut bodies: Vec<Vec<u8>> = objects.iter().map(|o| o.as_bytes().to_vec()).collect();
+        bodies.push(image_obj);
+        bodies.push(stream(b"q 595 0 0 842 0 0 cm /Im1 Do Q").into_bytes());
+        build_pdf_bytes(bodies)
     };
     let doc = sandbox(60)
         .extract(&image_pdf(&jpeg), &ExtractOptions::default())
@@ -370,38 +376,6 @@ fn image_only_pdf_is_ocred_and_unreadable_pages_are_flagged() {
     };
     let err = sandbox(60).extract(&image_pdf(&jpeg), &off).unwrap_err();
     assert_eq!(err.kind, FailureKind::NoTextLayer);
-}
-
-fn rebuild_with_binary(text_objects: &[String], image: Vec<u8>, content: &str) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
-    let mut offsets = Vec::new();
-    let mut bodies: Vec<Vec<u8>> = text_objects
-        .iter()
-        .map(|s| s.clone().into_bytes())
-        .collect();
-    bodies.push(image);
-    bodies.push(content.as_bytes().to_vec());
-    for (i, body) in bodies.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            bodies.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
 }
 
 /// Width and height from a JPEG's SOF marker.

@@ -18,6 +18,17 @@ use clap::{Args, Subcommand};
 pub enum BenchCommand {
     /// Store throughput: atomic submissions with a document, and job claim+complete cycles.
     Store(StoreBench),
+    /// PDF text extraction pages/s against `pdftotext` on the same files, 1 and 2 threads.
+    Ingest(IngestBench),
+}
+
+#[derive(Args)]
+pub struct IngestBench {
+    /// A folder searched recursively for *.pdf files (e.g. a synthetic dataset).
+    dir: std::path::PathBuf,
+    /// At most this many files.
+    #[arg(long, default_value_t = 200)]
+    files: usize,
 }
 
 #[derive(Args)]
@@ -38,7 +49,10 @@ pub struct StoreBench {
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Store(args) = command;
+    let args = match command {
+        BenchCommand::Store(args) => args,
+        BenchCommand::Ingest(args) => return bench_ingest(&args),
+    };
     println!("backend    submissions/s  (n, doc size, concurrency)   job claims/s  (n, workers)");
     let dir = tempfile::tempdir()?;
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
@@ -168,4 +182,114 @@ fn bench_application(i: usize, size: usize, clerk: Actor) -> NewApplication {
         submitted_by: clerk,
         idempotency_key: Some(format!("bench-{i}")),
     }
+}
+
+fn pdf_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>, limit: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if out.len() >= limit {
+            return;
+        }
+        if path.is_dir() {
+            pdf_files(&path, out, limit);
+        } else if path.extension().is_some_and(|e| e == "pdf") {
+            out.push(path);
+        }
+    }
+}
+
+/// Runs `work` over `files` on `threads` threads; returns pages processed and seconds taken.
+fn timed<F>(files: &[Vec<u8>], threads: usize, work: F) -> anyhow::Result<(usize, f64)>
+where
+    F: Fn(&[u8]) -> anyhow::Result<usize> + Sync,
+{
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let started = Instant::now();
+    let pages = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut pages = 0;
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(bytes) = files.get(i) else {
+                            return anyhow::Ok(pages);
+                        };
+                        pages += work(bytes)?;
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("bench thread"))
+            .sum::<anyhow::Result<usize>>()
+    })?;
+    Ok((pages, started.elapsed().as_secs_f64()))
+}
+
+fn bench_ingest(args: &IngestBench) -> anyhow::Result<()> {
+    let mut paths = Vec::new();
+    pdf_files(&args.dir, &mut paths, args.files);
+    anyhow::ensure!(
+        !paths.is_empty(),
+        "no PDF files under {}",
+        args.dir.display()
+    );
+    let files: Vec<Vec<u8>> = paths.iter().map(std::fs::read).collect::<Result<_, _>>()?;
+    let options = atzinums_ingest::ExtractOptions {
+        ocr: false,
+        ..Default::default()
+    };
+    let sandbox = crate::ingest_cmd::sandbox(Duration::from_secs(120), u64::MAX)?;
+    let ours = |bytes: &[u8]| -> anyhow::Result<usize> {
+        Ok(atzinums_ingest::extract_in_process(bytes, &options)
+            .map(|d| d.pages.len())
+            .unwrap_or(0))
+    };
+    let sandboxed = |bytes: &[u8]| -> anyhow::Result<usize> {
+        Ok(sandbox
+            .extract(bytes, &options)
+            .map(|d| d.pages.len())
+            .unwrap_or(0))
+    };
+    let pdftotext = |bytes: &[u8]| -> anyhow::Result<usize> {
+        use std::io::Write;
+        let mut child = std::process::Command::new("pdftotext")
+            .args(["-", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("pdftotext (poppler-utils) is needed: {e}"))?;
+        child.stdin.take().expect("stdin").write_all(bytes)?;
+        let out = child.wait_with_output()?;
+        // pdftotext ends every page with a form feed.
+        Ok(out.stdout.iter().filter(|&&b| b == 0x0C).count())
+    };
+    println!("{} PDF files from {}", files.len(), args.dir.display());
+    println!("engine                      threads   pages/s   ratio to pdftotext");
+    for threads in [1, 2] {
+        let (ref_pages, ref_secs) = timed(&files, threads, pdftotext)?;
+        let reference = ref_pages as f64 / ref_secs;
+        println!("pdftotext (poppler)         {threads:>7} {reference:>9.1}   1.00");
+        for (name, work) in [
+            (
+                "pdf-extract in process",
+                &ours as &(dyn Fn(&[u8]) -> anyhow::Result<usize> + Sync),
+            ),
+            ("pdf-extract sandboxed", &sandboxed),
+        ] {
+            let (pages, secs) = timed(&files, threads, work)?;
+            let rate = pages as f64 / secs;
+            println!(
+                "{name:<27} {threads:>7} {rate:>9.1}   {:.2}",
+                rate / reference
+            );
+        }
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod dataset_cmd;
 mod ingest_cmd;
 mod serve;
 mod telemetry;
@@ -41,6 +42,13 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Generate a synthetic case archive in the dataset format (with ground truth).
+    Synth(dataset_cmd::SynthArgs),
+    /// Dataset tools.
+    Dataset {
+        #[command(subcommand)]
+        command: dataset_cmd::DatasetCommand,
     },
     /// Read documents (sandboxed) and print their text, per page.
     Ingest(ingest_cmd::IngestArgs),
@@ -96,6 +104,8 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Synth(args) => dataset_cmd::synth(args),
+        Command::Dataset { command } => dataset_cmd::dataset(command),
         Command::Ingest(args) => ingest_cmd::run(args, config.max_document_bytes),
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command).await,

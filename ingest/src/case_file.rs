@@ -9,7 +9,9 @@ use atzinums_models::{DocumentKind, Domain, FunctioningProfile, Icd10, Qualifier
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::findings::{DateRole, DiagnosisRole, Finding, FindingKind, Polarity, Provenance};
+use crate::findings::{
+    DatePrecision, DateRole, DiagnosisRole, Finding, FindingKind, Polarity, Provenance,
+};
 use crate::types::{ExtractedDocument, Failure};
 
 /// One document as it enters the case file.
@@ -179,23 +181,7 @@ pub fn assemble(inputs: Vec<DocumentInput>, submitted_at: NaiveDate) -> CaseFile
     if functioning.values().any(|a| !a.conflicting.is_empty()) {
         flags.insert(CaseFlag::ConflictingDocuments);
     }
-    let treatment_start = findings
-        .iter()
-        .filter_map(|(doc, f)| match f.kind {
-            FindingKind::Date {
-                date,
-                role: DateRole::TreatmentStart,
-                ..
-            } if date <= submitted_at => Some((
-                date,
-                Evidence {
-                    document: doc.clone(),
-                    at: f.at.clone(),
-                },
-            )),
-            _ => None,
-        })
-        .min_by_key(|(date, _)| *date);
+    let treatment_start = treatment_start(&findings, submitted_at);
     let treatment_months = treatment_start
         .as_ref()
         .map(|(start, _)| whole_months(*start, submitted_at));
@@ -218,6 +204,39 @@ pub fn assemble(inputs: Vec<DocumentInput>, submitted_at: NaiveDate) -> CaseFile
         flags,
         findings,
     }
+}
+
+/// The treatment start: among dates marked as such (and not after the application), the most
+/// precise kind wins, then the earliest.
+pub fn treatment_start(
+    findings: &[(String, Finding)],
+    submitted_at: NaiveDate,
+) -> Option<(NaiveDate, Evidence)> {
+    let candidates: Vec<(NaiveDate, DatePrecision, &String, &Finding)> = findings
+        .iter()
+        .filter_map(|(doc, f)| match f.kind {
+            FindingKind::Date {
+                date,
+                role: DateRole::TreatmentStart,
+                precision,
+            } if date <= submitted_at => Some((date, precision, doc, f)),
+            _ => None,
+        })
+        .collect();
+    let (best, _) =
+        crate::findings::dates::best_start(candidates.iter().map(|(d, p, _, _)| (*d, *p)))?;
+    candidates
+        .into_iter()
+        .find(|(d, _, _, _)| *d == best)
+        .map(|(date, _, doc, f)| {
+            (
+                date,
+                Evidence {
+                    document: doc.clone(),
+                    at: f.at.clone(),
+                },
+            )
+        })
 }
 
 fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {

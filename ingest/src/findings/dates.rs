@@ -37,6 +37,8 @@ const MONTH_STEMS: [&str; 12] = [
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d{2})\b\.?").expect("valid")
 });
+static DOTTED_YEAR_FIRST: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b((?:19|20)\d{2})\.(\d{1,2})\.(\d{1,2})\b\.?").expect("valid"));
 static ISO: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b").expect("valid"));
 static WORDS: LazyLock<Regex> = LazyLock::new(|| {
@@ -61,6 +63,21 @@ static ISSUED: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid")
 });
 static BIRTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)dzim|dz\. ?dat").expect("valid"));
+
+/// The treatment start from several candidates: the most precise kind of date wins ("kopš
+/// 2008. g." yields to "uzsākta 2008.08.22."), then the earliest of those.
+pub fn best_start<I: IntoIterator<Item = (NaiveDate, DatePrecision)>>(
+    candidates: I,
+) -> Option<(NaiveDate, DatePrecision)> {
+    let rank = |p: DatePrecision| match p {
+        DatePrecision::Day => 0,
+        DatePrecision::Month => 1,
+        DatePrecision::Year => 2,
+    };
+    candidates
+        .into_iter()
+        .min_by_key(|(date, precision)| (rank(*precision), *date))
+}
 
 fn role_from(context: &str) -> DateRole {
     // The nearest cue wins: look at the words just before the date on its line.
@@ -104,7 +121,10 @@ pub fn find(page: u32, text: &str) -> Vec<Finding> {
             out.push((c.get(0).expect("match").range(), date, DatePrecision::Day));
         }
     }
-    for c in ISO.captures_iter(text) {
+    for c in ISO
+        .captures_iter(text)
+        .chain(DOTTED_YEAR_FIRST.captures_iter(text))
+    {
         if let Some(date) = NaiveDate::from_ymd_opt(
             c[1].parse().unwrap_or(0),
             c[2].parse().unwrap_or(0),
@@ -208,6 +228,21 @@ mod tests {
         assert_eq!(got[5].0, d(2019, 3, 1));
         assert_eq!(got[5].2, DatePrecision::Month);
         assert_eq!(got.len(), 6);
+    }
+
+    #[test]
+    fn year_first_dots_and_the_best_start() {
+        let got = dates("Slimo kopš 2008.g. Ārstēšana uzsākta 2008.08.22.");
+        assert_eq!(
+            got[0],
+            (d(2008, 1, 1), DateRole::TreatmentStart, DatePrecision::Year)
+        );
+        assert_eq!(
+            got[1],
+            (d(2008, 8, 22), DateRole::TreatmentStart, DatePrecision::Day)
+        );
+        let best = best_start(got.iter().map(|(date, _, p)| (*date, *p)));
+        assert_eq!(best, Some((d(2008, 8, 22), DatePrecision::Day)));
     }
 
     #[test]

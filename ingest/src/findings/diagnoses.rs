@@ -29,6 +29,12 @@ static CODE: LazyLock<Regex> = LazyLock::new(|| {
 static MAIN_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)pamat\s*diagnoz|pamatslimība|galvenā diagnoz|primār").expect("valid")
 });
+/// A line that starts with a diagnosis label ("Dg.: …", "Nosūtītāja diagnoze: …",
+/// "Klīniskā diagnoze (SSK-10) – …"), whatever follows it.
+static DIAGNOSIS_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:\p{L}+\s+){0,2}(?:dg|diagnoz\p{L}*|pamatslimīb\p{L}*)\.?\s*(?:\([^)]*\))?\s*[.:\-–]")
+        .expect("valid")
+});
 static SECONDARY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)blakus\s*diagnoz|blakusslimīb|pavadoš|komplikācij|sekundār").expect("valid")
 });
@@ -41,7 +47,12 @@ pub fn find(page: u32, text: &str, sections: &[Section]) -> Vec<Finding> {
         let Ok(code) = m.as_str().parse::<Icd10>() else {
             continue;
         };
-        let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+        let mut line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+        // A wrapped line ("…ar\nradikulopātiju (M51.1)") belongs to the label on the line before.
+        if line_start > 0 && text[line_start..].starts_with(|c: char| c.is_lowercase() || c == '(')
+        {
+            line_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        }
         let line_end = text[m.end()..]
             .find('\n')
             .map_or(text.len(), |i| m.end() + i);
@@ -59,7 +70,8 @@ pub fn find(page: u32, text: &str, sections: &[Section]) -> Vec<Finding> {
         } else if matches!(
             section,
             Some(SectionKind::Diagnosis | SectionKind::Conclusion)
-        ) {
+        ) || DIAGNOSIS_LINE.is_match(before)
+        {
             // Without a word saying so, the first code of a diagnosis section is the main one.
             if main_seen {
                 DiagnosisRole::Secondary

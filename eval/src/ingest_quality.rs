@@ -1,0 +1,309 @@
+//! How faithfully ingestion reads a synthetic archive, scored against each case's `truth.json`:
+//! text fidelity of PDFs, ICD-10 precision and recall, functioning qualifiers per document and
+//! domain (exact and within one), and the treatment-start error.
+//!
+//! Extraction runs in process here: the archive is our own trusted output, and scoring thousands
+//! of documents through a sandbox per file would measure process start-up, not reading.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use atzinums_ingest::findings::{DiagnosisRole, FindingKind, find_all};
+use atzinums_ingest::{ExtractOptions, extract_in_process};
+use atzinums_models::Domain;
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::dataset::{DatasetError, read_dataset};
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestQuality {
+    pub cases: usize,
+    pub documents: usize,
+    pub unreadable_documents: usize,
+    /// Characters of PDF source text recovered: 1 − edit distance / length, whitespace-insensitive.
+    pub pdf_pages: usize,
+    pub pdf_char_fidelity: f64,
+    pub icd10_true_positives: usize,
+    pub icd10_false_positives: usize,
+    pub icd10_false_negatives: usize,
+    /// Main/secondary role right, among codes found.
+    pub icd10_role_accuracy: f64,
+    /// (document, domain) pairs the truth grades.
+    pub functioning_pairs: usize,
+    pub functioning_found: usize,
+    pub functioning_exact: usize,
+    pub functioning_within_one: usize,
+    pub functioning_confusion: BTreeMap<String, usize>,
+    pub treatment_cases: usize,
+    pub treatment_found: usize,
+    pub treatment_mean_abs_error_months: f64,
+}
+
+impl IngestQuality {
+    pub fn icd10_precision(&self) -> f64 {
+        ratio(
+            self.icd10_true_positives,
+            self.icd10_true_positives + self.icd10_false_positives,
+        )
+    }
+    pub fn icd10_recall(&self) -> f64 {
+        ratio(
+            self.icd10_true_positives,
+            self.icd10_true_positives + self.icd10_false_negatives,
+        )
+    }
+    /// Exact matches over all graded pairs (a pair we say nothing about counts as a miss).
+    pub fn functioning_exact_rate(&self) -> f64 {
+        ratio(self.functioning_exact, self.functioning_pairs)
+    }
+    pub fn functioning_within_one_rate(&self) -> f64 {
+        ratio(self.functioning_within_one, self.functioning_pairs)
+    }
+    pub fn functioning_coverage(&self) -> f64 {
+        ratio(self.functioning_found, self.functioning_pairs)
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 1.0 } else { a as f64 / b as f64 }
+}
+
+impl fmt::Display for IngestQuality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "cases {}, documents {} ({} unreadable)",
+            self.cases, self.documents, self.unreadable_documents
+        )?;
+        writeln!(
+            f,
+            "PDF text fidelity: {:.4} over {} pages",
+            self.pdf_char_fidelity, self.pdf_pages
+        )?;
+        writeln!(
+            f,
+            "ICD-10: precision {:.4}, recall {:.4} (tp {}, fp {}, fn {}); main/secondary right {:.3}",
+            self.icd10_precision(),
+            self.icd10_recall(),
+            self.icd10_true_positives,
+            self.icd10_false_positives,
+            self.icd10_false_negatives,
+            self.icd10_role_accuracy
+        )?;
+        writeln!(
+            f,
+            "functioning per document and domain: exact {:.3}, within one {:.3}, stated {:.3} of {} pairs",
+            self.functioning_exact_rate(),
+            self.functioning_within_one_rate(),
+            self.functioning_coverage(),
+            self.functioning_pairs
+        )?;
+        writeln!(
+            f,
+            "  confusion (truth→found: count): {:?}",
+            self.functioning_confusion
+        )?;
+        writeln!(
+            f,
+            "treatment start: found in {} of {} cases, mean error {:.2} months",
+            self.treatment_found, self.treatment_cases, self.treatment_mean_abs_error_months
+        )
+    }
+}
+
+/// Scores the first `limit` cases of the dataset at `dir`.
+pub fn score(dir: &Path, limit: usize) -> Result<IngestQuality, DatasetError> {
+    let dataset = read_dataset(dir)?;
+    let options = ExtractOptions {
+        ocr: false,
+        ..ExtractOptions::default()
+    };
+    let mut q = IngestQuality::default();
+    let (mut fidelity_sum, mut role_right, mut role_total, mut treatment_error) =
+        (0.0, 0usize, 0usize, 0i64);
+    for case in dataset.cases.iter().take(limit) {
+        let Some(truth) = std::fs::read_to_string(case.dir.join("truth.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        else {
+            continue;
+        };
+        q.cases += 1;
+        let mut case_findings: Vec<(String, atzinums_ingest::findings::Finding)> = Vec::new();
+        for doc in truth["documents"].as_array().into_iter().flatten() {
+            let file = doc["file"].as_str().unwrap_or_default();
+            let Ok(bytes) = std::fs::read(case.dir.join("documents").join(file)) else {
+                continue;
+            };
+            q.documents += 1;
+            let Ok(extracted) = extract_in_process(&bytes, &options) else {
+                q.unreadable_documents += 1;
+                continue;
+            };
+            if file.ends_with(".pdf") {
+                for (page, source) in extracted
+                    .pages
+                    .iter()
+                    .zip(doc["pages"].as_array().into_iter().flatten())
+                {
+                    fidelity_sum += char_fidelity(source.as_str().unwrap_or_default(), &page.text);
+                    q.pdf_pages += 1;
+                }
+            }
+            let pages: Vec<(u32, &str)> = extracted
+                .pages
+                .iter()
+                .map(|p| (p.number, p.text.as_str()))
+                .collect();
+            let findings = find_all(&pages);
+
+            // ICD-10: stated diagnoses (main and secondary) against the document's truth.
+            let truth_main = doc["icd10_main"].as_str().map(str::to_string);
+            let truth_codes: BTreeSet<String> = truth_main
+                .iter()
+                .cloned()
+                .chain(
+                    doc["icd10_secondary"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|c| c.as_str().map(str::to_string)),
+                )
+                .collect();
+            let mut found: BTreeMap<String, DiagnosisRole> = BTreeMap::new();
+            for f in &findings {
+                if let FindingKind::Diagnosis { code, role, .. } = &f.kind
+                    && *role != DiagnosisRole::Mentioned
+                {
+                    found.entry(code.as_str().to_string()).or_insert(*role);
+                }
+            }
+            for (code, role) in &found {
+                if truth_codes.contains(code) {
+                    q.icd10_true_positives += 1;
+                    role_total += 1;
+                    let is_main = truth_main.as_deref() == Some(code.as_str());
+                    role_right += usize::from(is_main == (*role == DiagnosisRole::Main));
+                } else {
+                    q.icd10_false_positives += 1;
+                }
+            }
+            q.icd10_false_negatives += truth_codes
+                .iter()
+                .filter(|c| !found.contains_key(*c))
+                .count();
+
+            // Functioning: the document's median statement per domain against its truth.
+            let mut stated: BTreeMap<Domain, Vec<u8>> = BTreeMap::new();
+            for f in &findings {
+                if let FindingKind::Functioning {
+                    domain, qualifier, ..
+                } = f.kind
+                {
+                    stated.entry(domain).or_default().push(qualifier.value());
+                }
+            }
+            for (domain, level) in doc["functioning"].as_object().into_iter().flatten() {
+                let Ok(domain) = domain.parse::<Domain>() else {
+                    continue;
+                };
+                let Some(level) = level.as_u64() else {
+                    continue;
+                };
+                q.functioning_pairs += 1;
+                let key = match stated.get_mut(&domain) {
+                    Some(levels) => {
+                        levels.sort_unstable();
+                        let got = u64::from(levels[(levels.len() - 1) / 2]);
+                        q.functioning_found += 1;
+                        q.functioning_exact += usize::from(got == level);
+                        q.functioning_within_one += usize::from(got.abs_diff(level) <= 1);
+                        format!("{level}→{got}")
+                    }
+                    None => format!("{level}→-"),
+                };
+                *q.functioning_confusion.entry(key).or_default() += 1;
+            }
+            case_findings.extend(findings.into_iter().map(|f| (file.to_string(), f)));
+        }
+        if let Some(start) = truth["latent"]["treatment_start"]
+            .as_str()
+            .and_then(|s| s.parse::<NaiveDate>().ok())
+        {
+            q.treatment_cases += 1;
+            if let Some((found, _)) =
+                atzinums_ingest::case_file::treatment_start(&case_findings, case.case.submitted_at)
+            {
+                q.treatment_found += 1;
+                treatment_error += months_between(found, start).abs();
+            }
+        }
+    }
+    q.pdf_char_fidelity = if q.pdf_pages == 0 {
+        1.0
+    } else {
+        fidelity_sum / q.pdf_pages as f64
+    };
+    q.icd10_role_accuracy = ratio(role_right, role_total);
+    q.treatment_mean_abs_error_months = if q.treatment_found == 0 {
+        0.0
+    } else {
+        treatment_error as f64 / q.treatment_found as f64
+    };
+    Ok(q)
+}
+
+fn months_between(a: NaiveDate, b: NaiveDate) -> i64 {
+    use chrono::Datelike;
+    i64::from((a.year() - b.year()) * 12 + a.month() as i32 - b.month() as i32)
+}
+
+/// 1 − edit distance / source length, over the non-whitespace characters of both texts, with
+/// line-end hyphens removed from the source as a reader rejoins them.
+pub fn char_fidelity(source: &str, extracted: &str) -> f64 {
+    let clean = |s: &str| -> Vec<char> {
+        s.replace("-\n", "")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
+    let (a, b) = (clean(source), clean(extracted));
+    if a.is_empty() {
+        return if b.is_empty() { 1.0 } else { 0.0 };
+    }
+    1.0 - (edit_distance(&a, &b) as f64 / a.len() as f64).min(1.0)
+}
+
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fidelity_ignores_whitespace_and_counts_edits() {
+        assert_eq!(
+            char_fidelity("slimī-\nbas vēsture", "slimības  vēsture"),
+            1.0
+        );
+        let f = char_fidelity("abcdefghij", "abcdefghiX");
+        assert!((f - 0.9).abs() < 1e-9, "{f}");
+        assert_eq!(edit_distance(&['a', 'b'], &['b']), 1);
+    }
+}

@@ -1,0 +1,11 @@
+//! Evaluation support for Atzinums: reading and writing the
+//! `atzinums-dataset/1` bulk format, and `atzinums synth`, a generator of
+//! realistic synthetic case archives with ground truth.
+
+pub mod dataset;
+pub mod ingest_quality;
+pub mod render;
+pub mod rng;
+pub mod synth;
+
+pub use synth::{SynthError, SynthOptions, SynthSummary, generate};

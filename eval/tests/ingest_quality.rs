@@ -1,0 +1,51 @@
+//! Ingestion scored against the generator's ground truth on 500 synthetic cases (a fifth of the
+//! documents as PDF, some DOCX). The thresholds are the where we meet them; for the
+//! functioning qualifier, which does not yet reach its 0.85 target, the test holds the level
+//! reached so far so that it cannot silently get worse.
+
+mod common;
+
+#[test]
+fn ingestion_reads_500_synthetic_cases_faithfully() {
+    let dir = tempfile::tempdir().unwrap();
+    common::gen_into(dir.path(), 500, 7, 0.2, 0.05, 2);
+    let q = atzinums_eval::ingest_quality::score(dir.path(), 500).unwrap();
+    println!("{q}");
+    assert_eq!(q.cases, 500);
+    assert_eq!(q.unreadable_documents, 0);
+    assert!(
+        q.pdf_pages > 100,
+        "too few PDF pages to measure fidelity: {}",
+        q.pdf_pages
+    );
+    assert!(
+        q.pdf_char_fidelity >= 0.995,
+        "PDF text fidelity {:.4}",
+        q.pdf_char_fidelity
+    );
+    assert!(
+        q.icd10_precision() >= 0.99,
+        "ICD-10 precision {:.4}",
+        q.icd10_precision()
+    );
+    assert!(
+        q.icd10_recall() >= 0.99,
+        "ICD-10 recall {:.4}",
+        q.icd10_recall()
+    );
+    assert!(
+        q.treatment_mean_abs_error_months <= 3.0,
+        "treatment start error {:.2}",
+        q.treatment_mean_abs_error_months
+    );
+    assert!(
+        q.functioning_exact_rate() >= 0.45,
+        "functioning exact {:.3}",
+        q.functioning_exact_rate()
+    );
+    assert!(
+        q.functioning_within_one_rate() >= 0.55,
+        "functioning within one {:.3}",
+        q.functioning_within_one_rate()
+    );
+}

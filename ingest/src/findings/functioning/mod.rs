@@ -1,0 +1,496 @@
+//! Statements about functioning per domain, with an estimated ICF-like qualifier 0..4 and their
+//! polarity (affirmed, negated, hedged): from ticked questionnaire answers, from sentences that
+//! name a domain and grade it, and from graded measurements.
+//!
+//! A sentence counts only when it names a domain AND grades it (a degree word, a denied
+//! limitation, a ticked answer, a measurement); ungraded mentions say nothing, as a guessed
+//! level would be worse than none. Text is first cut into units: lines wrapped inside a sentence
+//! are joined, and a line-start label ("Pašaprūpe: …") fixes the domain of its unit.
+
+mod lexicon;
+mod questionnaire;
+
+use std::ops::Range;
+
+use atzinums_models::{Domain, Qualifier};
+use serde::{Deserialize, Serialize};
+
+use super::measurements::{self, MeasureKind};
+use super::{Finding, FindingKind, provenance};
+use lexicon::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Polarity {
+    Affirmed,
+    /// "nav izteiktu traucējumu": a limitation is denied.
+    Negated,
+    /// "iespējams", "šķiet": the writer is not sure.
+    Hedged,
+}
+
+pub fn find(page: u32, text: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let answers = questionnaire::find(text);
+    for a in &answers {
+        let question = text[a.question.clone()].to_lowercase();
+        for domain in domains_in(&question) {
+            out.push(finding(
+                page,
+                text,
+                a.question.start..a.answer.end,
+                domain,
+                a.level,
+                Polarity::Affirmed,
+            ));
+        }
+    }
+    let skip: Vec<Range<usize>> = answers.iter().map(|a| a.block.clone()).collect();
+    for unit in units(text, &skip) {
+        let label = label_domain(&text[unit.clone()]);
+        for sentence in sentences(text, unit.clone()) {
+            let lower = text[sentence.clone()].to_lowercase();
+            // Lowercasing keeps byte lengths for the letters we match, so offsets carry over.
+            if lower.len() != sentence.len() {
+                continue;
+            }
+            let domains = match label {
+                Some((domain, _)) => vec![domain],
+                None => domains_in(&lower),
+            };
+            if domains.is_empty() {
+                continue;
+            }
+            // Grade after the label, so "Uzvedība: …" does not read its own label as a cue.
+            let from = label.map_or(0, |(_, end)| {
+                (unit.start + end).saturating_sub(sentence.start)
+            });
+            let Some((level, polarity)) = grade(lower.get(from.min(lower.len())..).unwrap_or(""))
+            else {
+                continue;
+            };
+            for domain in domains {
+                out.push(finding(
+                    page,
+                    text,
+                    sentence.clone(),
+                    domain,
+                    level,
+                    polarity,
+                ));
+            }
+        }
+    }
+    out.extend(from_measurements(page, text).into_iter().filter(|f| {
+        !answers
+            .iter()
+            .any(|a| a.block.contains(&byte_offset(text, f.at.start)))
+    }));
+    out
+}
+
+/// Byte offset of the char offset `chars` in `text`.
+fn byte_offset(text: &str, chars: usize) -> usize {
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(b, _)| b)
+}
+
+fn finding(
+    page: u32,
+    text: &str,
+    range: Range<usize>,
+    domain: Domain,
+    level: u8,
+    polarity: Polarity,
+) -> Finding {
+    Finding {
+        kind: FindingKind::Functioning {
+            domain,
+            qualifier: Qualifier::new(level).expect("levels are 0..=4"),
+            polarity,
+        },
+        at: provenance(page, text, range),
+    }
+}
+
+/// Lines joined into units: a line that starts in lower case continues the one before, unless
+/// that one ended a sentence. Blank lines and `skip` ranges end a unit.
+fn units(text: &str, skip: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut units = Vec::new();
+    let mut current: Option<Range<usize>> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_end();
+        let lead = content.len() - content.trim_start().len();
+        let skipped = skip.iter().any(|r| r.start <= start && start < r.end);
+        if content.trim().is_empty() || skipped {
+            units.extend(current.take());
+            continue;
+        }
+        let range = start + lead..start + content.len();
+        let first = content.trim_start().chars().next();
+        match current.as_mut() {
+            Some(unit)
+                if first.is_some_and(char::is_lowercase)
+                    && !text[unit.clone()].ends_with(['.', ':', '?', '!']) =>
+            {
+                unit.end = range.end;
+            }
+            _ => {
+                units.extend(current.take());
+                current = Some(range);
+            }
+        }
+    }
+    units.extend(current);
+    units
+}
+
+/// Sentences of a unit: cut at '.', ';', '!' or '?' followed by a space or the end, but not at
+/// a decimal point or an abbreviation's dot followed by a lower-case word.
+fn sentences(text: &str, unit: Range<usize>) -> Vec<Range<usize>> {
+    let s = &text[unit.clone()];
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        if !matches!(c, '.' | ';' | '!' | '?') {
+            continue;
+        }
+        let next = s[i + 1..].chars().next();
+        let after = s[i + 1..].trim_start().chars().next();
+        let decimal = c == '.'
+            && i > 0
+            && bytes[i - 1].is_ascii_digit()
+            && next.is_some_and(|n| n.is_ascii_digit());
+        let abbreviation = c == '.' && after.is_some_and(char::is_lowercase);
+        if decimal || abbreviation || next.is_some_and(|n| !n.is_whitespace()) {
+            continue;
+        }
+        push_trimmed(&mut out, text, unit.start + start..unit.start + i);
+        start = i + 1;
+    }
+    push_trimmed(&mut out, text, unit.start + start..unit.end);
+    out
+}
+
+fn push_trimmed(out: &mut Vec<Range<usize>>, text: &str, range: Range<usize>) {
+    let s = &text[range.clone()];
+    let start = range.start + (s.len() - s.trim_start().len());
+    let end = range.end - (s.len() - s.trim_end().len());
+    if end > start {
+        out.push(start..end);
+    }
+}
+
+/// A line-start label naming a domain, and the byte offset (in the unit) where its text begins.
+fn label_domain(unit: &str) -> Option<(Domain, usize)> {
+    let colon = unit.find(':')?;
+    let label = unit[..colon].trim().to_lowercase();
+    if label.is_empty() || label.chars().count() > 40 || label.contains(['.', ',', ';']) {
+        return None;
+    }
+    DOMAIN_LABELS
+        .iter()
+        .find(|(_, stems)| {
+            stems
+                .iter()
+                .any(|s| label.starts_with(s) || label.contains(&format!(" {s}")))
+        })
+        .map(|(d, _)| (*d, colon + 1))
+}
+
+fn word_starts(lower: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut prev_alpha = false;
+    for (i, c) in lower.char_indices() {
+        let alpha = c.is_alphanumeric();
+        if alpha && !prev_alpha {
+            starts.push(i);
+        }
+        prev_alpha = alpha;
+    }
+    starts
+}
+
+/// Byte offsets where `stem` starts a word of `lower`.
+fn at_word_starts(lower: &str, starts: &[usize], stem: &str) -> Vec<usize> {
+    starts
+        .iter()
+        .copied()
+        .filter(|&s| lower[s..].starts_with(stem))
+        .collect()
+}
+
+fn domains_in(lower: &str) -> Vec<Domain> {
+    let starts = word_starts(lower);
+    DOMAIN_STEMS
+        .iter()
+        .filter(|(_, stems)| {
+            stems.iter().any(|s| {
+                // Long stems also inside words (prefixed verbs); short ones only at word starts.
+                if s.chars().count() >= 5 {
+                    lower.contains(s)
+                } else {
+                    !at_word_starts(lower, &starts, s).is_empty()
+                }
+            })
+        })
+        .map(|(d, _)| *d)
+        .collect()
+}
+
+fn word_at(lower: &str, start: usize) -> &str {
+    let end = lower[start..]
+        .find(|c: char| !c.is_alphanumeric())
+        .map_or(lower.len(), |e| start + e);
+    &lower[start..end]
+}
+
+fn preceded_by_negation(lower: &str, starts: &[usize], at: usize) -> bool {
+    // A negation among the two words before the cue ("nav izteiktu", "bez būtiskiem").
+    starts
+        .iter()
+        .rev()
+        .filter(|&&s| s < at)
+        .take(2)
+        .any(|&s| NEGATIONS.contains(&word_at(lower, s)))
+}
+
+/// "traucējumu nav": Latvian often puts the negation after the noun.
+fn followed_by_negation(lower: &str, starts: &[usize], at: usize) -> bool {
+    starts.iter().filter(|&&s| s > at).take(2).any(|&s| {
+        matches!(
+            word_at(lower, s),
+            "nav" | "netiek" | "nekonstatē" | "noliedz"
+        )
+    })
+}
+
+/// A degree cue found in a sentence.
+#[derive(Debug, Clone, Copy)]
+struct Cue {
+    at: usize,
+    end: usize,
+    level: u8,
+}
+
+/// Degree cues in `lower`, in text order; where cues overlap, the one starting first (and, at
+/// one offset, the one listed first: longer phrases and stronger levels come first) wins.
+fn degree_cues(lower: &str, starts: &[usize]) -> Vec<Cue> {
+    let not_degree: Vec<usize> = NOT_DEGREE
+        .iter()
+        .flat_map(|s| at_word_starts(lower, starts, s))
+        .collect();
+    let mut cues: Vec<Cue> = DEGREE_STEMS
+        .iter()
+        .flat_map(|(level, stems)| {
+            stems.iter().flat_map(move |s| {
+                at_word_starts(lower, starts, s)
+                    .into_iter()
+                    .map(move |at| Cue {
+                        at,
+                        end: at + s.len(),
+                        level: *level,
+                    })
+            })
+        })
+        .filter(|c| !not_degree.contains(&c.at))
+        .collect();
+    cues.sort_by_key(|c| c.at);
+    cues.dedup_by_key(|c| c.at);
+    let mut kept: Vec<Cue> = Vec::with_capacity(cues.len());
+    for cue in cues {
+        if kept.last().is_none_or(|last| cue.at >= last.end) {
+            kept.push(cue);
+        }
+    }
+    kept
+}
+
+/// The qualifier and polarity a sentence expresses, if it grades something.
+fn grade(lower: &str) -> Option<(u8, Polarity)> {
+    let starts = word_starts(lower);
+    let hedged = HEDGES.iter().any(|h| lower.contains(h));
+    let affirmed = if hedged {
+        Polarity::Hedged
+    } else {
+        Polarity::Affirmed
+    };
+    let cues = degree_cues(lower, &starts);
+    let contrast = starts
+        .iter()
+        .copied()
+        .find(|&s| CONTRASTS.contains(&word_at(lower, s)));
+    if let Some(c) = contrast {
+        // "saglabāta, bet lēnāka": the clause after the contrast qualifies; with no grade of
+        // its own it still takes a "preserved" down to mild.
+        if let Some(cue) = cues.iter().find(|cue| cue.at > c) {
+            return Some(negated_or(lower, &starts, cue.at, cue.level, affirmed));
+        }
+        if cues.first().is_some_and(|cue| cue.level == 0) {
+            return Some((1, affirmed));
+        }
+    }
+    if let Some(first) = cues.first() {
+        // "patstāvīgi nestaigā": an adverb of independence right before a stronger cue yields to it.
+        let next_word = starts.iter().copied().find(|&s| s >= first.end);
+        if first.level == 0
+            && let Some(next) = cues.get(1)
+            && next.level >= 2
+            && Some(next.at) == next_word
+        {
+            return Some(negated_or(lower, &starts, next.at, next.level, affirmed));
+        }
+        return Some(negated_or(lower, &starts, first.at, first.level, affirmed));
+    }
+    for stem in LIMITATION_STEMS {
+        for at in at_word_starts(lower, &starts, stem)
+            .into_iter()
+            .chain(lower.match_indices(stem).map(|(i, _)| i))
+        {
+            if preceded_by_negation(lower, &starts, at) || followed_by_negation(lower, &starts, at)
+            {
+                return Some((0, Polarity::Negated));
+            }
+        }
+    }
+    None
+}
+
+fn negated_or(
+    lower: &str,
+    starts: &[usize],
+    at: usize,
+    level: u8,
+    affirmed: Polarity,
+) -> (u8, Polarity) {
+    if level >= 2 && preceded_by_negation(lower, starts, at) {
+        // "nav izteiktu traucējumu": at most mild.
+        (1, Polarity::Negated)
+    } else {
+        (level, affirmed)
+    }
+}
+
+/// Graded measurements speak for a domain by themselves (thresholds from clinical usage:
+/// Barthel bands, MMSE dementia stages, EDSS ambulation steps, walking distance).
+fn from_measurements(page: u32, text: &str) -> Vec<Finding> {
+    measurements::find(page, text)
+        .into_iter()
+        .filter_map(|f| {
+            let FindingKind::Measurement { measure, value, .. } = f.kind else {
+                return None;
+            };
+            let (domain, level) = match measure {
+                MeasureKind::Barthel => (
+                    Domain::SelfCare,
+                    band(value, &[(100.0, 0), (91.0, 1), (61.0, 2), (21.0, 3)], 4),
+                ),
+                MeasureKind::Mmse => (
+                    Domain::Learning,
+                    // Dementia staging: mild 21–26, moderate 11–20, severe 5–10.
+                    band(value, &[(27.0, 0), (21.0, 1), (11.0, 2), (5.0, 3)], 4),
+                ),
+                MeasureKind::Edss => (
+                    Domain::Mobility,
+                    band(-value, &[(-1.5, 0), (-3.5, 1), (-5.5, 2), (-7.5, 3)], 4),
+                ),
+                MeasureKind::WalkingDistance => (
+                    Domain::Mobility,
+                    band(value, &[(1000.0, 0), (500.0, 1), (100.0, 2), (20.0, 3)], 4),
+                ),
+                _ => return None,
+            };
+            Some(Finding {
+                kind: FindingKind::Functioning {
+                    domain,
+                    qualifier: Qualifier::new(level).expect("levels are 0..=4"),
+                    polarity: Polarity::Affirmed,
+                },
+                at: f.at,
+            })
+        })
+        .collect()
+}
+
+/// The level of the first threshold `value` reaches, else `otherwise`.
+fn band(value: f64, thresholds: &[(f64, u8)], otherwise: u8) -> u8 {
+    thresholds
+        .iter()
+        .find(|(t, _)| value >= *t)
+        .map_or(otherwise, |(_, l)| *l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graded(text: &str) -> Vec<(Domain, u8, Polarity)> {
+        find(1, text)
+            .into_iter()
+            .map(|f| match f.kind {
+                FindingKind::Functioning {
+                    domain,
+                    qualifier,
+                    polarity,
+                } => (domain, qualifier.value(), polarity),
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn degree_words_negation_and_hedges() {
+        assert_eq!(
+            graded("Pašaprūpē nepieciešama daļēja palīdzība."),
+            vec![(Domain::SelfCare, 2, Polarity::Affirmed)]
+        );
+        assert_eq!(
+            graded("Pārvietojas ar spieķi."),
+            vec![(Domain::Mobility, 2, Polarity::Affirmed)]
+        );
+        assert_eq!(
+            graded("Pašaprūpē pilnībā atkarīgs no citu palīdzības."),
+            vec![(Domain::SelfCare, 4, Polarity::Affirmed)]
+        );
+        assert_eq!(
+            graded("Nav izteiktu runas traucējumu."),
+            vec![(Domain::Communication, 1, Polarity::Negated)]
+        );
+        assert_eq!(
+            graded("Orientācijas traucējumu nav."),
+            vec![(Domain::Orientation, 0, Polarity::Negated)]
+        );
+        assert_eq!(
+            graded("Kustības nav ierobežotas."),
+            vec![(Domain::Mobility, 0, Polarity::Affirmed)]
+        );
+        assert_eq!(
+            graded("Iespējami viegli atmiņas traucējumi."),
+            vec![(Domain::Learning, 1, Polarity::Hedged)]
+        );
+        assert_eq!(
+            graded("Uzvedība adekvāta."),
+            vec![(Domain::Behaviour, 0, Polarity::Affirmed)]
+        );
+        // A domain without a grade says nothing.
+        assert!(graded("Gaita pārbaudīta.").is_empty());
+    }
+
+    #[test]
+    fn measurements_grade_their_domain() {
+        let got = graded("Bartela indekss 35. EDSS 6,5.");
+        assert!(
+            got.contains(&(Domain::SelfCare, 3, Polarity::Affirmed)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(Domain::Mobility, 3, Polarity::Affirmed)),
+            "{got:?}"
+        );
+    }
+}

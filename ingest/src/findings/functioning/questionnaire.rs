@@ -1,0 +1,100 @@
+//! Questionnaires with ticked answers, as in the 19-question functional self-assessment:
+//! a numbered question, then answer lines with a box ticked ("[X]", "☒", "✓"). The ticked
+//! answer's position on its scale grades the domain the question asks about.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*\d{1,2}[.)]\s+(.{6,}\?)\s*$").expect("valid question pattern")
+});
+static OPTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:\[\s*([xX✓✔•])?\s*\]|([☐☒☑]))\s*(.+?)\s*$").expect("valid option pattern")
+});
+
+/// One answered question: the byte ranges of the question and of the ticked answer, and the
+/// answer's level on a 0..=4 scale (first option 0, last option 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub question: Range<usize>,
+    pub answer: Range<usize>,
+    pub level: u8,
+    /// The whole block, question to last option, so sentence grading can skip it.
+    pub block: Range<usize>,
+}
+
+pub fn find(text: &str) -> Vec<Answer> {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push((offset, line.trim_end_matches('\n')));
+        offset += line.len();
+    }
+    let mut answers = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let (start, line) = lines[i];
+        let Some(q) = QUESTION.captures(line).and_then(|c| c.get(1)) else {
+            i += 1;
+            continue;
+        };
+        let mut options = Vec::new();
+        let mut j = i + 1;
+        while j < lines.len() {
+            let (ostart, oline) = lines[j];
+            let Some(c) = OPTION.captures(oline) else {
+                break;
+            };
+            let ticked = c.get(1).is_some() || c.get(2).is_some_and(|m| m.as_str() != "☐");
+            let words = c.get(3).expect("option text");
+            options.push((ticked, ostart + words.start()..ostart + words.end()));
+            j += 1;
+        }
+        let ticked: Vec<usize> = options
+            .iter()
+            .enumerate()
+            .filter(|(_, (t, _))| *t)
+            .map(|(k, _)| k)
+            .collect();
+        // Exactly one tick on a scale of at least three: anything else is unreadable as a grade.
+        if options.len() >= 3 && ticked.len() == 1 {
+            let k = ticked[0];
+            let level = ((k * 4) as f64 / (options.len() - 1) as f64).round() as u8;
+            let block_end = lines[j - 1].0 + lines[j - 1].1.len();
+            answers.push(Answer {
+                question: start + q.start()..start + q.end(),
+                answer: options[k].1.clone(),
+                level,
+                block: start..block_end,
+            });
+        }
+        i = j.max(i + 1);
+    }
+    answers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticked_answers_grade_on_their_scale() {
+        let text = "Anketa\n1. Vai Jūs varat patstāvīgi nomazgāties?\n    [ ] Varu bez grūtībām\n    [ ] Varu ar nelielām grūtībām\n    \
+                    [X] Varu ar ievērojamām grūtībām\n    [ ] Varu tikai ar citas personas palīdzību\n    [ ] Nevaru vispār\n\
+                    2. Vai Jūs varat noiet 200 metrus?\n☐ jā\n☐ ar grūtībām\n☒ nē\n3. Vai neatbildēts?\n[ ] a\n[ ] b\n[ ] c\n";
+        let answers = find(text);
+        assert_eq!(answers.len(), 2, "an unanswered question grades nothing");
+        assert_eq!(answers[0].level, 2);
+        assert_eq!(
+            &text[answers[0].answer.clone()],
+            "Varu ar ievērojamām grūtībām"
+        );
+        assert_eq!(
+            &text[answers[0].question.clone()],
+            "Vai Jūs varat patstāvīgi nomazgāties?"
+        );
+        assert_eq!(answers[1].level, 4);
+    }
+}

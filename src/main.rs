@@ -119,7 +119,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Embed(args) => inference_cmd::embed(args, &config.data_dir),
         Command::Synth(args) => dataset_cmd::synth(args),
         Command::Dataset { command } => dataset_cmd::dataset(command),
-        Command::Ingest(args) => ingest_cmd::run(args, config.max_document_bytes),
+        Command::Ingest(args) => ingest_cmd::run(args, config.max_document_bytes, &config.data_dir),
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command, &config).await,
     }

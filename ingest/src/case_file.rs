@@ -13,6 +13,7 @@ use crate::findings::{
     DatePrecision, DateRole, DiagnosisRole, Finding, FindingKind, Polarity, Provenance,
 };
 use crate::types::{ExtractedDocument, Failure};
+use atzinums_inference::catalogue::Icd10Catalogue;
 
 /// One document as it enters the case file.
 #[derive(Debug, Clone)]
@@ -52,6 +53,9 @@ pub struct DocumentSummary {
 pub struct DiagnosisEntry {
     pub code: Icd10,
     pub phrase: String,
+    /// The WHO title, when a catalogue was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who_title: Option<String>,
     pub evidence: Vec<Evidence>,
 }
 
@@ -72,6 +76,8 @@ pub enum CaseFlag {
     MissingReferral,
     TreatmentUnderSixMonths,
     TreatmentStartUnknown,
+    /// A stated ICD-10 code is not in the WHO catalogue (mistyped or national).
+    UnknownIcd10Code,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +86,8 @@ pub struct CaseFile {
     pub documents: Vec<DocumentSummary>,
     pub main_diagnosis: Option<DiagnosisEntry>,
     pub secondary_diagnoses: Vec<DiagnosisEntry>,
+    /// Stated codes the WHO catalogue does not hold: shown to the expert, never used as a diagnosis.
+    pub unknown_codes: Vec<DiagnosisEntry>,
     pub functioning: BTreeMap<Domain, DomainAssessment>,
     pub treatment_start: Option<(NaiveDate, Evidence)>,
     /// Whole months from treatment start to the application.
@@ -98,8 +106,13 @@ impl CaseFile {
     }
 }
 
-/// Assembles the case file of an application submitted on `submitted_at`.
-pub fn assemble(inputs: Vec<DocumentInput>, submitted_at: NaiveDate) -> CaseFile {
+/// Assembles the case file of an application submitted on `submitted_at`. With a catalogue,
+/// every stated ICD-10 code is checked against the WHO list.
+pub fn assemble(
+    inputs: Vec<DocumentInput>,
+    submitted_at: NaiveDate,
+    catalogue: Option<&Icd10Catalogue>,
+) -> CaseFile {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut documents = Vec::new();
     let mut findings: Vec<(String, Finding)> = Vec::new();
@@ -176,7 +189,11 @@ pub fn assemble(inputs: Vec<DocumentInput>, submitted_at: NaiveDate) -> CaseFile
         flags.insert(CaseFlag::MissingReferral);
     }
 
-    let (main_diagnosis, secondary_diagnoses) = diagnoses(&findings, &documents);
+    let (main_diagnosis, secondary_diagnoses, unknown_codes) =
+        diagnoses(&findings, &documents, catalogue);
+    if !unknown_codes.is_empty() {
+        flags.insert(CaseFlag::UnknownIcd10Code);
+    }
     let functioning = functioning(&findings);
     if functioning.values().any(|a| !a.conflicting.is_empty()) {
         flags.insert(CaseFlag::ConflictingDocuments);
@@ -198,6 +215,7 @@ pub fn assemble(inputs: Vec<DocumentInput>, submitted_at: NaiveDate) -> CaseFile
         documents,
         main_diagnosis,
         secondary_diagnoses,
+        unknown_codes,
         functioning,
         treatment_start,
         treatment_months,
@@ -255,7 +273,12 @@ fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {
 fn diagnoses(
     findings: &[(String, Finding)],
     documents: &[DocumentSummary],
-) -> (Option<DiagnosisEntry>, Vec<DiagnosisEntry>) {
+    catalogue: Option<&Icd10Catalogue>,
+) -> (
+    Option<DiagnosisEntry>,
+    Vec<DiagnosisEntry>,
+    Vec<DiagnosisEntry>,
+) {
     let referral: BTreeSet<&str> = documents
         .iter()
         .filter(|d| d.kind == DocumentKind::Referral088u)
@@ -270,10 +293,14 @@ fn diagnoses(
             continue;
         }
         let entry = entries.entry(code.clone()).or_insert_with(|| {
+            let who_title = catalogue
+                .and_then(|c| c.title(code.as_str()))
+                .map(str::to_string);
             (
                 DiagnosisEntry {
                     code: code.clone(),
                     phrase: phrase.clone(),
+                    who_title,
                     evidence: Vec::new(),
                 },
                 0,
@@ -294,18 +321,23 @@ fn diagnoses(
             };
         }
     }
-    let main = entries
+    let (known, unknown): (BTreeMap<_, _>, BTreeMap<_, _>) = entries
+        .into_iter()
+        .partition(|(code, _)| catalogue.is_none_or(|c| c.contains(code.as_str())));
+    let mut known = known;
+    let main = known
         .iter()
         .filter(|(_, (_, score))| *score > 0)
         .max_by_key(|(code, (e, score))| {
             (*score, e.evidence.len(), std::cmp::Reverse((*code).clone()))
         })
         .map(|(c, _)| c.clone());
-    let main_entry = main
-        .as_ref()
-        .and_then(|c| entries.remove(c))
-        .map(|(e, _)| e);
-    (main_entry, entries.into_values().map(|(e, _)| e).collect())
+    let main_entry = main.as_ref().and_then(|c| known.remove(c)).map(|(e, _)| e);
+    (
+        main_entry,
+        known.into_values().map(|(e, _)| e).collect(),
+        unknown.into_values().map(|(e, _)| e).collect(),
+    )
 }
 
 /// Per domain: the median of the graded statements (hedged ones count only when nothing firmer
@@ -438,6 +470,7 @@ mod tests {
                 ),
             ],
             date(2024, 3, 20),
+            None,
         );
         assert_eq!(file.main_diagnosis.as_ref().unwrap().code.as_str(), "G35");
         assert_eq!(
@@ -478,6 +511,39 @@ mod tests {
     }
 
     #[test]
+    fn codes_outside_the_who_list_are_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("icd10.tsv");
+        std::fs::write(&path, "# atzinums-catalogue/1 kind=icd10 sources=x\nG35\tMultiple sclerosis\nI10\tEssential (primary) hypertension\n").unwrap();
+        let catalogue = Icd10Catalogue::load(&path).unwrap();
+        let text = "Diagnoze:\nPamatdiagnoze: G35 Multiplā skleroze\nBlakusdiagnozes: I10 Hipertensija; G99.9 Kaut kas";
+        let file = assemble(
+            vec![input(
+                "a.txt",
+                "x",
+                DocumentKind::Referral088u,
+                doc(&[text]),
+            )],
+            date(2024, 5, 1),
+            Some(&catalogue),
+        );
+        let main = file.main_diagnosis.unwrap();
+        assert_eq!(
+            (main.code.as_str(), main.who_title.as_deref()),
+            ("G35", Some("Multiple sclerosis"))
+        );
+        assert_eq!(file.secondary_diagnoses.len(), 1);
+        assert_eq!(
+            file.unknown_codes
+                .iter()
+                .map(|d| d.code.as_str())
+                .collect::<Vec<_>>(),
+            ["G99.9"]
+        );
+        assert!(file.flags.contains(&CaseFlag::UnknownIcd10Code));
+    }
+
+    #[test]
     fn short_treatment_and_missing_referral_are_flagged() {
         let file = assemble(
             vec![input(
@@ -487,6 +553,7 @@ mod tests {
                 doc(&["Slimo kopš 2024. gada 1. februāra."]),
             )],
             date(2024, 5, 1),
+            None,
         );
         assert_eq!(file.treatment_months, Some(3));
         assert!(file.flags.contains(&CaseFlag::TreatmentUnderSixMonths));

@@ -285,3 +285,14 @@ pub fn end_sentence(mut s: String) -> String {
     }
     s
 }
+
+/// Appends measurement phrases to a paragraph as one more sentence.
+pub(super) fn append_measurements(text: &mut String, measurements: &[String], separator: &str) {
+    if !measurements.is_empty() {
+        text.push(' ');
+        text.push_str(&crate::synth::lang::upper_first(
+            &measurements.join(separator),
+        ));
+        text.push('.');
+    }
+}

@@ -4,8 +4,8 @@ use atzinums_models::DocumentKind;
 use chrono::Duration;
 
 use super::common::{
-    diagnoses, doc_levels, domains_to_state, end_sentence, functioning, measurements,
-    previous_sentence, signature, treatment_start_sentence,
+    append_measurements, diagnoses, doc_levels, domains_to_state, end_sentence, functioning,
+    measurements, previous_sentence, signature, treatment_start_sentence,
 };
 use super::{Ctx, Doc};
 use crate::rng::Rng;
@@ -97,11 +97,7 @@ pub fn build(ctx: &Ctx<'_>, contradicting: bool, rng: &mut Rng) -> Doc {
     let mut inv = ctx
         .subject
         .fill(clinical::investigation(s.diag.specialty, s.diag.code, rng));
-    if !m.is_empty() {
-        inv.push(' ');
-        inv.push_str(&upper_first(&m.join("; ")));
-        inv.push('.');
-    }
+    append_measurements(&mut inv, &m, "; ");
     doc.para(inv);
     doc.heading(*rng.pick(&["Ārstēšana", "Saņemtā terapija"]));
     doc.para(

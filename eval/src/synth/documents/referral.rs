@@ -4,8 +4,8 @@ use atzinums_models::{ApplicationKind, DocumentKind, OpinionKind};
 use chrono::{Datelike, Duration};
 
 use super::common::{
-    diagnoses, doc_levels, domains_to_state, end_sentence, functioning, measurements,
-    previous_sentence, prognosis_text, signature, treatment_start_sentence,
+    append_measurements, diagnoses, doc_levels, domains_to_state, end_sentence, functioning,
+    measurements, previous_sentence, prognosis_text, signature, treatment_start_sentence,
 };
 use super::{Ctx, Doc};
 use crate::rng::Rng;
@@ -139,11 +139,7 @@ pub fn build(ctx: &Ctx<'_>, rng: &mut Rng) -> Doc {
     let mut obj = ctx
         .subject
         .fill(clinical::objective(s.diag.specialty, s.diag.code, rng));
-    if !m.is_empty() {
-        obj.push(' ');
-        obj.push_str(&crate::synth::lang::upper_first(&m.join(", ")));
-        obj.push('.');
-    }
+    append_measurements(&mut obj, &m, ", ");
     doc.para(obj);
     if rng.chance(0.5) {
         doc.heading(*rng.pick(&[

@@ -4,8 +4,8 @@ use atzinums_models::DocumentKind;
 use chrono::Duration;
 
 use super::common::{
-    diagnoses, doc_levels, domains_to_state, functioning, measurements, previous_sentence,
-    prognosis_text, signature,
+    append_measurements, diagnoses, doc_levels, domains_to_state, functioning, measurements,
+    previous_sentence, prognosis_text, signature,
 };
 use super::{Ctx, Doc};
 use crate::rng::Rng;
@@ -53,11 +53,7 @@ pub fn build(ctx: &Ctx<'_>, nth: usize, contradicting: bool, rng: &mut Rng) -> D
     let mut obj = ctx
         .subject
         .fill(clinical::objective(s.diag.specialty, s.diag.code, rng));
-    if !m.is_empty() {
-        obj.push(' ');
-        obj.push_str(&upper_first(&m.join(", ")));
-        obj.push('.');
-    }
+    append_measurements(&mut obj, &m, ", ");
     doc.para(obj);
     let ds = domains_to_state(ctx, &levels, 2, rng);
     functioning(&mut doc, ctx, &levels, &ds, rng);

@@ -1,6 +1,7 @@
 //! Questionnaires with ticked answers, as in the 19-question functional self-assessment:
-//! a numbered question, then answer lines with a box ticked ("[X]", "☒", "✓"). The ticked
-//! answer's position on its scale grades the domain the question asks about.
+//! a numbered question, then answer lines with a box ticked ("[X]", "(x)", "☒"), or the answer
+//! written after the question. The ticked answer's position on its scale grades the domain the
+//! question asks about.
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -11,8 +12,23 @@ static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*\d{1,2}[.)]\s+(.{6,}\?)\s*$").expect("valid question pattern")
 });
 static OPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:\[\s*([xX✓✔•])?\s*\]|([☐☒☑]))\s*(.+?)\s*$").expect("valid option pattern")
+    Regex::new(r"^\s*(?:\[\s*([xX✓✔•])?\s*\]|\(\s*([xX✓✔•])?\s*\)|([☐☒☑]))\s*(.+?)\s*$")
+        .expect("valid option pattern")
 });
+/// "12. Vai Jūs varat …? – Varu ar nelielām grūtībām": the answer written after the question.
+static INLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*\d{1,2}[.)]\s+(.{6,}?\?)\s*[-–—:]\s*(\S.*?)\s*$")
+        .expect("valid inline pattern")
+});
+
+/// The self-assessment form's answer scale, in its order (none … complete).
+const SCALE: [(&str, u8); 5] = [
+    ("bez grūtībām", 0),
+    ("ar nelielām grūtībām", 1),
+    ("ar ievērojamām grūtībām", 2),
+    ("tikai ar citas personas palīdzību", 3),
+    ("nevaru vispār", 4),
+];
 
 /// One answered question: the byte ranges of the question and of the ticked answer, and the
 /// answer's level on a 0..=4 scale (first option 0, last option 4).
@@ -36,6 +52,20 @@ pub fn find(text: &str) -> Vec<Answer> {
     let mut i = 0;
     while i < lines.len() {
         let (start, line) = lines[i];
+        if let Some(c) = INLINE.captures(line) {
+            let (q, a) = (c.get(1).expect("question"), c.get(2).expect("answer"));
+            let answer = a.as_str().to_lowercase();
+            if let Some((_, level)) = SCALE.iter().find(|(words, _)| answer.contains(words)) {
+                answers.push(Answer {
+                    question: start + q.start()..start + q.end(),
+                    answer: start + a.start()..start + a.end(),
+                    level: *level,
+                    block: start..start + line.len(),
+                });
+            }
+            i += 1;
+            continue;
+        }
         let Some(q) = QUESTION.captures(line).and_then(|c| c.get(1)) else {
             i += 1;
             continue;
@@ -47,8 +77,10 @@ pub fn find(text: &str) -> Vec<Answer> {
             let Some(c) = OPTION.captures(oline) else {
                 break;
             };
-            let ticked = c.get(1).is_some() || c.get(2).is_some_and(|m| m.as_str() != "☐");
-            let words = c.get(3).expect("option text");
+            let ticked = c.get(1).is_some()
+                || c.get(2).is_some()
+                || c.get(3).is_some_and(|m| m.as_str() != "☐");
+            let words = c.get(4).expect("option text");
             options.push((ticked, ostart + words.start()..ostart + words.end()));
             j += 1;
         }
@@ -96,5 +128,13 @@ mod tests {
             "Vai Jūs varat patstāvīgi nomazgāties?"
         );
         assert_eq!(answers[1].level, 4);
+    }
+
+    #[test]
+    fn parenthesised_boxes_and_answers_on_the_question_line() {
+        let text = "5. Vai Jūs varat kontrolēt savas emocijas?\n( ) Varu bez grūtībām\n(x) Varu ar nelielām grūtībām\n( ) Nevaru vispār\n\
+                    6. Vai Jūs orientējaties svešā vietā? - Varu tikai ar citas personas palīdzību\n";
+        let answers = find(text);
+        assert_eq!(answers.iter().map(|a| a.level).collect::<Vec<_>>(), [2, 3]);
     }
 }

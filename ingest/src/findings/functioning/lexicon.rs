@@ -190,7 +190,7 @@ pub const DEGREE_STEMS: [(u8, &[&str]); 5] = [
             "ļoti smag",
             "guļoš",
             "gulošs",
-            "pilnīg",
+            "dziļ",
             "totāl",
             "neiespējam",
             "pastāvīga palīdzīb",
@@ -289,6 +289,8 @@ pub const DEGREE_STEMS: [(u8, &[&str]); 5] = [
         ],
     ),
 ];
+
+// Not "pilnīg" alone: "orientācija pilnīga" is full orientation (none), "pilnīga aprūpe" full care.
 
 /// Stems that look like degree words but are not ("smagākus mājas darbus": heavier chores).
 pub const NOT_DEGREE: &[&str] = &["smagāk", "smagum", "smagus priekšmet", "izteikties"];

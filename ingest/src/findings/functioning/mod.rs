@@ -336,12 +336,16 @@ fn grade(lower: &str) -> Option<(u8, Polarity)> {
         }
     }
     if let Some(first) = cues.first() {
-        // "patstāvīgi nestaigā": an adverb of independence right before a stronger cue yields to it.
-        let next_word = starts.iter().copied().find(|&s| s >= first.end);
+        // "patstāvīgi ārpus mājas nepārvietojas": an adverb of independence yields to a stronger
+        // cue later in the same clause.
+        let clause_end = lower[first.end..]
+            .find([',', ':'])
+            .map_or(lower.len(), |i| first.end + i);
         if first.level == 0
-            && let Some(next) = cues.get(1)
-            && next.level >= 2
-            && Some(next.at) == next_word
+            && let Some(next) = cues
+                .iter()
+                .skip(1)
+                .find(|c| c.at < clause_end && c.level >= 2)
         {
             return Some(negated_or(lower, &starts, next.at, next.level, affirmed));
         }

@@ -296,3 +296,24 @@ pub(super) fn append_measurements(text: &mut String, measurements: &[String], se
         text.push('.');
     }
 }
+
+/// The objective findings under one of `headings`, closed by up to two measurements that agree
+/// with the document's levels.
+pub(super) fn objective_paragraph(
+    doc: &mut Doc,
+    ctx: &Ctx<'_>,
+    levels: &[u8; 6],
+    headings: &[&str],
+    rng: &mut Rng,
+) {
+    doc.heading(*rng.pick(headings));
+    let m = measurements(doc, ctx, levels, 2, rng);
+    let s = ctx.s;
+    let mut text = ctx.subject.fill(super::super::clinical::objective(
+        s.diag.specialty,
+        s.diag.code,
+        rng,
+    ));
+    append_measurements(&mut text, &m, ", ");
+    doc.para(text);
+}

@@ -4,8 +4,8 @@ use atzinums_models::{ApplicationKind, DocumentKind, OpinionKind};
 use chrono::{Datelike, Duration};
 
 use super::common::{
-    append_measurements, diagnoses, doc_levels, domains_to_state, end_sentence, functioning,
-    measurements, previous_sentence, prognosis_text, signature, treatment_start_sentence,
+    diagnoses, doc_levels, domains_to_state, end_sentence, functioning, objective_paragraph,
+    previous_sentence, prognosis_text, signature, treatment_start_sentence,
 };
 use super::{Ctx, Doc};
 use crate::rng::Rng;
@@ -134,13 +134,13 @@ pub fn build(ctx: &Ctx<'_>, rng: &mut Rng) -> Doc {
         )
     ));
 
-    doc.heading(*rng.pick(&["Objektīvi", "Objektīvā atrade", "St. praesens"]));
-    let m = measurements(&mut doc, ctx, &levels, 2, rng);
-    let mut obj = ctx
-        .subject
-        .fill(clinical::objective(s.diag.specialty, s.diag.code, rng));
-    append_measurements(&mut obj, &m, ", ");
-    doc.para(obj);
+    objective_paragraph(
+        &mut doc,
+        ctx,
+        &levels,
+        &["Objektīvi", "Objektīvā atrade", "St. praesens"],
+        rng,
+    );
     if rng.chance(0.5) {
         doc.heading(*rng.pick(&[
             "Izmeklējumi",

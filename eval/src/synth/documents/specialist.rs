@@ -4,8 +4,8 @@ use atzinums_models::DocumentKind;
 use chrono::Duration;
 
 use super::common::{
-    append_measurements, diagnoses, doc_levels, domains_to_state, functioning, measurements,
-    previous_sentence, prognosis_text, signature,
+    diagnoses, doc_levels, domains_to_state, functioning, objective_paragraph, previous_sentence,
+    prognosis_text, signature,
 };
 use super::{Ctx, Doc};
 use crate::rng::Rng;
@@ -48,13 +48,7 @@ pub fn build(ctx: &Ctx<'_>, nth: usize, contradicting: bool, rng: &mut Rng) -> D
         doc.para(previous_sentence(prev, rng));
         doc.mentions_previous = true;
     }
-    doc.heading(*rng.pick(&["Objektīvi", "Stāvoklis"]));
-    let m = measurements(&mut doc, ctx, &levels, 2, rng);
-    let mut obj = ctx
-        .subject
-        .fill(clinical::objective(s.diag.specialty, s.diag.code, rng));
-    append_measurements(&mut obj, &m, ", ");
-    doc.para(obj);
+    objective_paragraph(&mut doc, ctx, &levels, &["Objektīvi", "Stāvoklis"], rng);
     let ds = domains_to_state(ctx, &levels, 2, rng);
     functioning(&mut doc, ctx, &levels, &ds, rng);
     doc.heading(*rng.pick(&["Slēdziens", "Diagnoze", "Dg."]));

@@ -77,8 +77,9 @@ pub fn find_all(pages: &[(u32, &str)]) -> Vec<Finding> {
         out.extend(sections.iter().map(|s| s.finding(page, text)));
         out.extend(diagnoses::find(page, text, &sections));
         out.extend(dates::find(page, text));
-        out.extend(measurements::find(page, text));
-        out.extend(functioning::find(page, text));
+        let measured = measurements::find(page, text);
+        out.extend(functioning::find(page, text, &measured));
+        out.extend(measured);
     }
     out
 }

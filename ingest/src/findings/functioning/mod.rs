@@ -15,7 +15,7 @@ use std::ops::Range;
 use atzinums_models::{Domain, Qualifier};
 use serde::{Deserialize, Serialize};
 
-use super::measurements::{self, MeasureKind};
+use super::measurements::MeasureKind;
 use super::{Finding, FindingKind, provenance};
 use lexicon::*;
 
@@ -29,7 +29,9 @@ pub enum Polarity {
     Hedged,
 }
 
-pub fn find(page: u32, text: &str) -> Vec<Finding> {
+/// Functioning statements of a page; `measured` are the page's measurement findings, which grade
+/// domains too.
+pub fn find(page: u32, text: &str, measured: &[Finding]) -> Vec<Finding> {
     let mut out = Vec::new();
     let answers = questionnaire::find(text);
     for a in &answers {
@@ -81,7 +83,7 @@ pub fn find(page: u32, text: &str) -> Vec<Finding> {
             }
         }
     }
-    out.extend(from_measurements(page, text).into_iter().filter(|f| {
+    out.extend(from_measurements(measured).into_iter().filter(|f| {
         !answers
             .iter()
             .any(|a| a.block.contains(&byte_offset(text, f.at.start)))
@@ -382,9 +384,9 @@ fn negated_or(
 
 /// Graded measurements speak for a domain by themselves (thresholds from clinical usage:
 /// Barthel bands, MMSE dementia stages, EDSS ambulation steps, walking distance).
-fn from_measurements(page: u32, text: &str) -> Vec<Finding> {
-    measurements::find(page, text)
-        .into_iter()
+fn from_measurements(measured: &[Finding]) -> Vec<Finding> {
+    measured
+        .iter()
         .filter_map(|f| {
             let FindingKind::Measurement { measure, value, .. } = f.kind else {
                 return None;
@@ -415,7 +417,7 @@ fn from_measurements(page: u32, text: &str) -> Vec<Finding> {
                     qualifier: Qualifier::new(level).expect("levels are 0..=4"),
                     polarity: Polarity::Affirmed,
                 },
-                at: f.at,
+                at: f.at.clone(),
             })
         })
         .collect()
@@ -434,7 +436,7 @@ mod tests {
     use super::*;
 
     fn graded(text: &str) -> Vec<(Domain, u8, Polarity)> {
-        find(1, text)
+        find(1, text, &crate::findings::measurements::find(1, text))
             .into_iter()
             .map(|f| match f.kind {
                 FindingKind::Functioning {

@@ -56,6 +56,8 @@ enum Command {
     Setup(inference_cmd::SetupArgs),
     /// Embed texts with the local multilingual e5 model.
     Embed(inference_cmd::EmbedArgs),
+    /// Generate text with a local GGUF model (greedy by default; constrained choice or JSON).
+    Generate(inference_cmd::GenerateArgs),
     /// Read documents (sandboxed) and print their text, per page.
     Ingest(ingest_cmd::IngestArgs),
     /// The sandboxed extraction child; started by the service itself.
@@ -117,6 +119,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Setup(args) => inference_cmd::setup(args, &config.data_dir),
         Command::Embed(args) => inference_cmd::embed(args, &config.data_dir),
+        Command::Generate(args) => inference_cmd::generate(args, &config.data_dir),
         Command::Synth(args) => dataset_cmd::synth(args),
         Command::Dataset { command } => dataset_cmd::dataset(command),
         Command::Ingest(args) => ingest_cmd::run(args, config.max_document_bytes, &config.data_dir),

@@ -286,3 +286,240 @@ pub fn e5_passages(e5: &crate::embed::E5Q4Embedder, n: usize, tokens: usize) -> 
         })
         .collect()
 }
+
+/// Generation throughput of ours and llama.cpp (through `llama-cpp-python`) on the same GGUF,
+/// the same prompt ids and the same number of greedy steps, in the same run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GenBenchRow {
+    pub engine: String,
+    pub model: String,
+    pub prompt_tokens: usize,
+    pub prompt_tokens_per_s: f64,
+    pub generated_tokens: usize,
+    pub generate_tokens_per_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GenBenchReport {
+    pub threads: usize,
+    pub rounds: usize,
+    /// Best round per engine.
+    pub rows: Vec<GenBenchRow>,
+    pub samples: Vec<GenBenchRow>,
+    /// Ours ÷ llama.cpp: (prompt, generation).
+    pub ratio_prompt: Option<f64>,
+    pub ratio_generate: Option<f64>,
+    /// Peak RSS of this process so far (all models loaded in it), MiB.
+    pub peak_rss_mib: f64,
+    pub reference_peak_rss_mib: Option<f64>,
+    pub reference_error: Option<String>,
+}
+
+/// Greedy decoding of `steps` tokens after `prompt_ids`, ignoring end tokens.
+pub fn measure_generator(
+    generator: &crate::generate::GgufGenerator,
+    prompt_ids: &[u32],
+    steps: usize,
+) -> Result<GenBenchRow, crate::InferenceError> {
+    use crate::generate::{Decoder, sample::argmax};
+    let dec = &generator.decoder;
+    let mut cache = dec.new_cache();
+    let t0 = Instant::now();
+    let logits = dec.forward(prompt_ids, &mut cache, false)?;
+    let mut next = argmax(&Decoder::last_row(&logits)?);
+    let prompt_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    for _ in 0..steps {
+        let logits = dec.forward(&[next], &mut cache, false)?;
+        next = argmax(&Decoder::last_row(&logits)?);
+    }
+    let gen_s = t1.elapsed().as_secs_f64();
+    Ok(GenBenchRow {
+        engine: "ours".into(),
+        model: crate::generate::Generator::model_id(generator).to_string(),
+        prompt_tokens: prompt_ids.len(),
+        prompt_tokens_per_s: prompt_ids.len() as f64 / prompt_s,
+        generated_tokens: steps,
+        generate_tokens_per_s: steps as f64 / gen_s,
+    })
+}
+
+const GEN_REFERENCE: &str = r#"
+import json, sys, time
+import numpy as np
+cfg = json.load(sys.stdin)
+from llama_cpp import Llama
+llm = Llama(model_path=cfg["model"], n_ctx=cfg["ctx"], n_batch=cfg["ctx"], n_threads=cfg["threads"],
+            n_threads_batch=cfg["threads"], verbose=False)
+ids = cfg["ids"]
+rows = []
+for r in range(cfg["repeats"]):
+    llm.reset()
+    t0 = time.perf_counter()
+    llm.eval(ids)
+    nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+    ps = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    for _ in range(cfg["steps"]):
+        llm.eval([nxt])
+        nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+    gs = time.perf_counter() - t1
+    rows.append({"engine": "llama.cpp", "model": cfg["name"], "prompt_tokens": len(ids),
+                 "prompt_tokens_per_s": len(ids) / ps, "generated_tokens": cfg["steps"],
+                 "generate_tokens_per_s": cfg["steps"] / gs})
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
+print(json.dumps({"rows": rows, "rss_kib": float(hwm)}))
+"#;
+
+/// Runs the llama.cpp side: one process, `repeats` measurements.
+pub fn run_generation_reference(
+    py: &std::path::Path,
+    model: &std::path::Path,
+    name: &str,
+    prompt_ids: &[u32],
+    steps: usize,
+    threads: usize,
+    repeats: usize,
+) -> Result<(Vec<GenBenchRow>, f64), String> {
+    #[derive(Deserialize)]
+    struct Out {
+        rows: Vec<GenBenchRow>,
+        rss_kib: f64,
+    }
+    let input = serde_json::json!({
+        "model": model, "name": name, "ids": prompt_ids, "steps": steps, "threads": threads,
+        "repeats": repeats, "ctx": (prompt_ids.len() + steps + 16).next_power_of_two().max(512),
+    });
+    let mut child = Command::new(py)
+        .args(["-c", GEN_REFERENCE])
+        .env("OMP_NUM_THREADS", threads.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", py.display()))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input.to_string().as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "llama.cpp reference failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        ));
+    }
+    let parsed: Out =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("reference output: {e}"))?;
+    Ok((parsed.rows, parsed.rss_kib / 1024.0))
+}
+
+/// `~/.cache/atzinums/venv-llama/bin/python` when it exists (the llama.cpp reference).
+pub fn llama_reference_python() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from)?;
+    let py = home.join(".cache/atzinums/venv-llama/bin/python");
+    py.exists().then_some(py)
+}
+
+/// Alternating rounds (llama.cpp, then ours) on one model; the best of each is kept.
+pub fn bench_generator(
+    generator: &crate::generate::GgufGenerator,
+    prompt_ids: &[u32],
+    steps: usize,
+    rounds: usize,
+    threads: usize,
+    reference_python: Option<&std::path::Path>,
+) -> Result<GenBenchReport, crate::InferenceError> {
+    let mut samples = Vec::new();
+    let (mut reference_peak_rss_mib, mut reference_error) = (None, None);
+    let name = crate::generate::Generator::model_id(generator).to_string();
+    // Warm-up of ours (first-call allocations, page faults of the weights).
+    measure_generator(generator, &prompt_ids[..prompt_ids.len().min(8)], 2)?;
+    for _ in 0..rounds.max(1) {
+        match reference_python {
+            Some(py) if reference_error.is_none() => match run_generation_reference(
+                py,
+                generator.path(),
+                &name,
+                prompt_ids,
+                steps,
+                threads,
+                1,
+            ) {
+                Ok((rows, rss)) => {
+                    samples.extend(rows);
+                    reference_peak_rss_mib = Some(rss);
+                }
+                Err(e) => reference_error = Some(e),
+            },
+            Some(_) => {}
+            None => {
+                reference_error =
+                    Some("no Python with llama-cpp-python (~/.cache/atzinums/venv-llama)".into())
+            }
+        }
+        samples.push(measure_generator(generator, prompt_ids, steps)?);
+    }
+    let best = |engine: &str, f: fn(&GenBenchRow) -> f64| {
+        samples
+            .iter()
+            .filter(|r| r.engine == engine)
+            .map(f)
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+    };
+    let mut rows = Vec::new();
+    for engine in ["llama.cpp", "ours"] {
+        if let (Some(p), Some(g)) = (
+            best(engine, |r| r.prompt_tokens_per_s),
+            best(engine, |r| r.generate_tokens_per_s),
+        ) {
+            rows.push(GenBenchRow {
+                engine: engine.into(),
+                model: name.clone(),
+                prompt_tokens: prompt_ids.len(),
+                prompt_tokens_per_s: p,
+                generated_tokens: steps,
+                generate_tokens_per_s: g,
+            });
+        }
+    }
+    let ratio = |f: fn(&GenBenchRow) -> f64| {
+        let ours = rows.iter().find(|r| r.engine == "ours")?;
+        let theirs = rows.iter().find(|r| r.engine == "llama.cpp")?;
+        Some(f(ours) / f(theirs))
+    };
+    Ok(GenBenchReport {
+        threads,
+        rounds: rounds.max(1),
+        ratio_prompt: ratio(|r| r.prompt_tokens_per_s),
+        ratio_generate: ratio(|r| r.generate_tokens_per_s),
+        rows,
+        samples,
+        peak_rss_mib: peak_rss_mib(),
+        reference_peak_rss_mib,
+        reference_error,
+    })
+}
+
+/// A fixed prompt of about `tokens` tokens for `generator` (English and Latvian clinical text).
+pub fn generation_prompt(
+    generator: &crate::generate::GgufGenerator,
+    tokens: usize,
+) -> Result<Vec<u32>, crate::InferenceError> {
+    const TEXT: &str = "The commission reviews the medical documents submitted with the application. \
+        Pacientam ir hroniskas muguras sāpes, kas ierobežo staigāšanu un ikdienas darbības. \
+        The physician reports reduced mobility of the left shoulder after rehabilitation. ";
+    let mut text = String::new();
+    loop {
+        let ids = crate::generate::Generator::tokenize(generator, &text)?;
+        if ids.len() >= tokens {
+            return Ok(ids[..tokens].to_vec());
+        }
+        text.push_str(TEXT);
+    }
+}

@@ -39,6 +39,8 @@ pub enum InferenceError {
     Tokenizer(String),
     #[error("tensor computation failed: {0}")]
     Candle(#[from] candle_core::Error),
+    #[error("cannot train or apply a head: {0}")]
+    Training(String),
     #[error("inference is shutting down or overloaded: {0}")]
     Unavailable(String),
 }

@@ -8,6 +8,8 @@ pub mod catalogue;
 pub mod device;
 pub mod embed;
 pub mod error;
+pub mod generate;
+pub mod heads;
 pub mod manifest;
 pub mod setup;
 

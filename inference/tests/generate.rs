@@ -2,46 +2,24 @@
 //! files, over-long and empty prompts, streaming, stop strings, seeded sampling, constrained
 //! choice and JSON, KV-cache consistency. Models are set up on first use.
 
+mod common;
+
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use atzinums_inference::InferenceError;
 use atzinums_inference::generate::{
     Decoder, Finish, GenerateOptions, Generator, GgufGenerator, LoadOptions, Sampling, Schema,
 };
-use atzinums_inference::setup::{SetupOptions, models_dir, run_setup, verify_models};
-
-const SMOLLM: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
-const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";
-
-fn generate_models() -> PathBuf {
-    static READY: OnceLock<PathBuf> = OnceLock::new();
-    READY
-        .get_or_init(|| {
-            let data_dir = atzinums_inference::default_data_dir();
-            if verify_models(&data_dir, &["generate"]).is_err() {
-                let mut opts = SetupOptions::new(&data_dir);
-                opts.only = vec!["generate".into()];
-                run_setup(&opts, &mut |e| eprintln!("setup: {e:?}"))
-                    .unwrap_or_else(|e| panic!("models for the tests: {e}"));
-            }
-            models_dir(&data_dir)
-        })
-        .clone()
-}
+use common::{GEMMA, SMOLLM, generate_models, load_generator};
 
 fn fast_load() -> LoadOptions {
-    LoadOptions {
-        verify_checksum: false,
-        max_context: 512,
-        ..LoadOptions::default()
-    }
+    common::test_load(512)
 }
 
 fn smollm() -> &'static GgufGenerator {
     static G: OnceLock<GgufGenerator> = OnceLock::new();
-    G.get_or_init(|| GgufGenerator::load(&generate_models().join(SMOLLM), &fast_load()).unwrap())
+    G.get_or_init(|| load_generator(SMOLLM, &fast_load()))
 }
 
 fn greedy(n: usize) -> GenerateOptions {
@@ -304,63 +282,121 @@ fn json_output_follows_the_schema_and_always_parses() {
     check_value(&g.generate_json(prompt, &schema(), &sampled).unwrap().value);
 }
 
-#[test]
-#[ignore = "UNFINISHED: incremental vs batched logits differ by more than 0.05; under investigation"]
-fn incremental_decoding_matches_a_full_forward() {
-    let g = smollm();
-    let ids = g
-        .tokenize("Invaliditāte noteikta uz 2 gadiem, pacients pārvietojas ar ratiņkrēslu.")
-        .unwrap();
-    let mut full = g.decoder.new_cache();
-    let rows = g
-        .decoder
-        .forward(&ids, &mut full, true)
+/// Largest |Δlogit| between decoding `ids[split..]` one token at a time after a pass over
+/// `ids[..split]` (KV cache, masks and RoPE at an offset) and one pass over all of `ids`.
+fn incremental_vs_full(dec: &Decoder, ids: &[u32], split: usize) -> f32 {
+    let rows = dec
+        .forward(ids, &mut dec.new_cache(), true)
         .unwrap()
         .to_vec2::<f32>()
         .unwrap();
-    let mut cache = g.decoder.new_cache();
-    let split = ids.len() / 2;
-    let _ = g.decoder.forward(&ids[..split], &mut cache, false).unwrap();
+    let mut cache = dec.new_cache();
+    let _ = dec.forward(&ids[..split], &mut cache, false).unwrap();
+    let mut worst = 0f32;
     for (i, &t) in ids.iter().enumerate().skip(split) {
-        let row = Decoder::last_row(&g.decoder.forward(&[t], &mut cache, false).unwrap()).unwrap();
+        let row = Decoder::last_row(&dec.forward(&[t], &mut cache, false).unwrap()).unwrap();
+        assert_eq!(cache.len(), i + 1);
         let diff = row
             .iter()
             .zip(&rows[i])
             .map(|(a, b)| (a - b).abs())
             .fold(0f32, f32::max);
-        assert!(diff < 0.05, "position {i}: max |Δlogit| {diff}");
+        worst = worst.max(diff);
+    }
+    worst
+}
+
+/// f32 weights ([`LoadOptions::f32_weights`]): the comparison is run without quantized
+/// activations, so the two ways of computing the same logits may differ only by f32 rounding.
+///
+/// Why not the quantized weights: candle (like llama.cpp) rounds the activations to 8-bit blocks
+/// before every quantized product, and that rounding amplifies any f32-level difference — here,
+/// the attention of one query against the cache versus a row of the batched attention — until it
+/// is the size of the quantization noise itself: up to ~1 logit over a 49k/262k vocabulary
+/// (measured: SmolLM2 0.97, gemma-3 1.27 max |Δlogit|). A numpy reference shows the same (a 1e-7
+/// relative change of the embeddings moves SmolLM2's logits by 0.81 with Q8_0 activations, by
+/// 5e-5 without). The quantized products themselves do not depend on the batch: a row of a
+/// batched pass is bit-identical whether the batch has 33 or 34 rows.
+///
+/// Tolerance: measured f32 noise is 6.4e-5 (SmolLM2), 6.8e-5 (gemma-3, window 512) and up to
+/// 5.5e-4 (gemma-3 with the window shrunk to 5; a numpy f32 reference shows the same growth,
+/// 1.1e-4 against our 1.6e-4 on a same input). The bugs this is for are orders of magnitude
+/// larger: a window of 6 instead of 5 moves gemma-3's logits by 2.9–10.7 at every position.
+const F32_TOLERANCE: f32 = 2e-3;
+
+fn f32_load() -> LoadOptions {
+    LoadOptions {
+        f32_weights: true,
+        ..common::test_load(64)
     }
 }
 
-/// Gemma 3's sliding window, shrunk to a few tokens so the test is short: one pass over the
-/// whole sequence (masked) and token-by-token decoding (keys narrowed) must agree.
 #[test]
-#[ignore = "UNFINISHED: incremental vs batched logits differ by more than 0.05; under investigation"]
+fn incremental_decoding_matches_a_full_forward() {
+    let g = load_generator(SMOLLM, &f32_load());
+    let ids = g
+        .tokenize("Invaliditāte noteikta uz 2 gadiem, pacients pārvietojas ar ratiņkrēslu.")
+        .unwrap();
+    assert!(ids.len() > 20, "{}", ids.len());
+    let diff = incremental_vs_full(&g.decoder, &ids, ids.len() / 2);
+    eprintln!(
+        "{} tokens: incremental vs full, max |Δlogit| {diff}",
+        ids.len()
+    );
+    assert!(diff < F32_TOLERANCE, "max |Δlogit| {diff}");
+    // Rows of a batched pass do not see later tokens (the causal mask): the same prefix with
+    // one more token gives the same rows.
+    let mut longer = ids.clone();
+    longer.push(ids[1]);
+    let dec = &g.decoder;
+    let a = dec.forward(&ids, &mut dec.new_cache(), true).unwrap();
+    let b = dec.forward(&longer, &mut dec.new_cache(), true).unwrap();
+    let b = b.narrow(0, 0, ids.len()).unwrap();
+    let diff = (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .max_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!(diff < F32_TOLERANCE, "causal mask: max |Δlogit| {diff}");
+}
+
+/// Gemma 3's sliding window (local RoPE base, q/k norms, post-norms too), shrunk to a few tokens
+/// so the test is short: one pass over the whole sequence (masked) and token-by-token decoding
+/// (keys narrowed to the window) must agree; f32 weights, see [`F32_TOLERANCE`].
+#[test]
 fn gemma_sliding_window_is_consistent() {
-    let mut g = GgufGenerator::load(&generate_models().join(GEMMA), &fast_load()).unwrap();
+    let mut g = load_generator(GEMMA, &f32_load());
     assert_eq!(g.config().sliding_window, Some(512));
     assert!(g.config().is_local(0) && !g.config().is_local(5));
-    g.decoder.config.sliding_window = Some(5);
     let ids = g
         .tokenize("Pacientam ir hroniskas muguras sāpes, kas ierobežo staigāšanu.")
         .unwrap();
     assert!(ids.len() > 12);
-    let mut full = g.decoder.new_cache();
-    let rows = g
-        .decoder
-        .forward(&ids, &mut full, true)
-        .unwrap()
-        .to_vec2::<f32>()
-        .unwrap();
-    let mut cache = g.decoder.new_cache();
-    let _ = g.decoder.forward(&ids[..3], &mut cache, false).unwrap();
-    for (i, &t) in ids.iter().enumerate().skip(3) {
-        let row = Decoder::last_row(&g.decoder.forward(&[t], &mut cache, false).unwrap()).unwrap();
-        let diff = row
-            .iter()
-            .zip(&rows[i])
-            .map(|(a, b)| (a - b).abs())
-            .fold(0f32, f32::max);
-        assert!(diff < 0.05, "position {i}: max |Δlogit| {diff}");
+    let last = |g: &GgufGenerator| {
+        let dec = &g.decoder;
+        Decoder::last_row(&dec.forward(&ids, &mut dec.new_cache(), false).unwrap()).unwrap()
+    };
+    let wide = last(&g);
+    g.decoder.config.sliding_window = Some(5);
+    // The window is in force (the last position sees less than with 512)...
+    let narrow = last(&g);
+    let changed = wide
+        .iter()
+        .zip(&narrow)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    eprintln!(
+        "{} tokens: a window of 5 instead of 512 moves the last logits by {changed}",
+        ids.len()
+    );
+    assert!(changed > 0.5, "a window of 5 changes nothing: {changed}");
+    // ...and the cache path agrees with the masked pass, past the window and before it.
+    for split in [3, 8] {
+        let diff = incremental_vs_full(&g.decoder, &ids, split);
+        eprintln!("split {split}: incremental vs full, max |Δlogit| {diff}");
+        assert!(diff < F32_TOLERANCE, "split {split}: max |Δlogit| {diff}");
     }
 }

@@ -31,7 +31,7 @@ use candle_core::quantized::gguf_file::Content;
 use serde::Serialize;
 
 pub use json::{JsonState, Schema};
-pub use model::{Arch, Decoder, DecoderConfig, KvCache};
+pub use model::{Arch, Decoder, DecoderConfig, KvCache, Weights};
 pub use sample::{Rng, Sampling};
 pub use tokenizer::GgufTokenizer;
 
@@ -159,7 +159,11 @@ pub struct LoadOptions {
     /// Upper bound of the context (KV cache, RoPE tables); the model's own is used if smaller.
     pub max_context: usize,
     /// Convert Q4_1/Q5_0/Q5_1 tensors to Q8_0 on CPU (candle's kernels for those are scalar).
+    /// Off with `ATZINUMS_KEEP_QUANTS` set.
     pub convert_slow_quants: bool,
+    /// Dequantize every matrix to f32 ([`model::Weights::F32`]): exact arithmetic for
+    /// reference checks; slow, and several times the memory. Overrides `convert_slow_quants`.
+    pub f32_weights: bool,
     /// Check size and sha256 against `models.json` when the file is one of the manifest's.
     pub verify_checksum: bool,
 }
@@ -170,6 +174,7 @@ impl Default for LoadOptions {
             device: DeviceChoice::Cpu,
             max_context: 4096,
             convert_slow_quants: std::env::var("ATZINUMS_KEEP_QUANTS").is_err(),
+            f32_weights: false,
             verify_checksum: true,
         }
     }
@@ -226,7 +231,13 @@ impl GgufGenerator {
             &mut reader,
             config,
             &device,
-            opts.convert_slow_quants,
+            if opts.f32_weights {
+                model::Weights::F32
+            } else if opts.convert_slow_quants {
+                model::Weights::ConvertSlow
+            } else {
+                model::Weights::Stored
+            },
         )
         .map_err(|e| match e {
             InferenceError::Candle(c) => malformed(path, c),

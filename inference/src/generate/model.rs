@@ -233,22 +233,40 @@ pub struct Decoder {
     pub converted_to_q8: usize,
 }
 
+/// How the weights of the matrix products are held in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weights {
+    /// As stored in the file (candle quantizes the activations for each product, as llama.cpp
+    /// does: Q8_0/Q8_1 blocks of 32 for the legacy types, Q8_K blocks of 256 for k-quants).
+    Stored,
+    /// As stored, except Q4_1/Q5_0/Q5_1 tensors, converted to Q8_0 on CPU (candle's kernels for
+    /// those types are scalar). The conversion rounds the weights a second time, and on
+    /// AVX512-VNNI CPUs candle multiplies Q8_0 matrices whose rows are a multiple of 256 long
+    /// with Q8_K activations (one scale per 256 values, llama.cpp has one per 32): greedy output
+    /// parts from llama.cpp's at more near-ties than with [`Weights::Stored`]
+    /// (`tests/generate_parity.rs`).
+    ConvertSlow,
+    /// Every matrix dequantized to f32: exact activations, no activation rounding. Slow and
+    /// several times larger; for reference checks (the decoder's logic without quantization).
+    F32,
+}
+
 /// Quant types whose candle CPU kernels are scalar: converted to Q8_0 once at load.
 fn slow_on_cpu(dtype: GgmlDType) -> bool {
     matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1)
 }
 
 impl Decoder {
-    /// Loads every tensor of `content` from `reader`. `convert_slow` turns Q4_1/Q5_0/Q5_1
-    /// tensors into Q8_0 (on CPU; candle has no vectorised kernels for those types).
+    /// Loads every tensor of `content` from `reader`, the matrices held as `weights` says.
     pub fn load<R: std::io::Read + std::io::Seek>(
         content: &Content,
         reader: &mut R,
         config: DecoderConfig,
         device: &Device,
-        convert_slow: bool,
+        weights: Weights,
     ) -> Result<Decoder, InferenceError> {
         let mut converted = 0usize;
+        let convert_slow = weights == Weights::ConvertSlow;
         let mut q = |name: &str| -> candle_core::Result<QTensor> {
             let t = content.tensor(reader, name, device)?;
             if convert_slow && device.is_cpu() && slow_on_cpu(t.dtype()) {
@@ -262,11 +280,17 @@ impl Decoder {
         };
         let has = |name: &str| content.tensor_infos.contains_key(name);
         let gemma = config.arch == Arch::Gemma3;
+        let matmul = |t: Arc<QTensor>| -> candle_core::Result<QMatMul> {
+            match weights {
+                Weights::F32 => Ok(QMatMul::Tensor(t.dequantize(device)?)),
+                _ => QMatMul::from_arc(t),
+            }
+        };
         let embed = Arc::new(q("token_embd.weight")?);
         let output = if has("output.weight") {
-            QMatMul::from_qtensor(q("output.weight")?)?
+            matmul(Arc::new(q("output.weight")?))?
         } else {
-            QMatMul::from_arc(embed.clone())?
+            matmul(embed.clone())?
         };
         let dense = |t: QTensor| t.dequantize(device);
         let output_norm = dense(q("output_norm.weight")?)?;
@@ -274,7 +298,7 @@ impl Decoder {
         for i in 0..config.n_layer {
             let p = |s: &str| format!("blk.{i}.{s}");
             let mut lin = |s: &str| -> candle_core::Result<Linear> {
-                let w = QMatMul::from_qtensor(q(&p(&format!("{s}.weight")))?)?;
+                let w = matmul(Arc::new(q(&p(&format!("{s}.weight")))?))?;
                 let bname = p(&format!("{s}.bias"));
                 let b = if content.tensor_infos.contains_key(&bname) {
                     Some(q(&bname)?.dequantize(device)?)
@@ -311,9 +335,9 @@ impl Decoder {
                 k_norm,
                 post_attn_norm,
                 ffn_norm: q(&p("ffn_norm.weight"))?.dequantize(device)?,
-                gate: QMatMul::from_qtensor(q(&p("ffn_gate.weight"))?)?,
-                up: QMatMul::from_qtensor(q(&p("ffn_up.weight"))?)?,
-                down: QMatMul::from_qtensor(q(&p("ffn_down.weight"))?)?,
+                gate: matmul(Arc::new(q(&p("ffn_gate.weight"))?))?,
+                up: matmul(Arc::new(q(&p("ffn_up.weight"))?))?,
+                down: matmul(Arc::new(q(&p("ffn_down.weight"))?))?,
                 post_ffn_norm,
                 local: config.is_local(i),
             });

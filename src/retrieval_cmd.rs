@@ -180,7 +180,7 @@ pub fn describe(
             }
         }
     }
-    let file = atzinums_ingest::case_file::assemble(inputs, case.submitted_at, catalogue);
+    let file = atzinums_ingest::case_file::assemble(inputs, case.submitted_at, catalogue, None);
     CaseDescription::from_case_json(case, file, text)
 }
 

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
-use atzinums_ingest::findings::{DiagnosisRole, FindingKind, find_all};
+use atzinums_ingest::findings::functioning::learned::FunctioningReader;
+use atzinums_ingest::findings::{DiagnosisRole, FindingKind, GradedBy, find_all_with};
 use atzinums_ingest::{ExtractOptions, extract_in_process};
 use atzinums_models::Domain;
 use chrono::NaiveDate;
@@ -37,6 +38,11 @@ pub struct IngestQuality {
     pub functioning_exact: usize,
     pub functioning_within_one: usize,
     pub functioning_confusion: BTreeMap<String, usize>,
+    /// Functioning statements graded by the trained model (the rest by the rules).
+    pub functioning_model_statements: usize,
+    /// Per source of a pair's statements (rules, model, both): (pairs, exact).
+    pub functioning_by_source: BTreeMap<String, (usize, usize)>,
+    pub functioning_statements: usize,
     pub treatment_cases: usize,
     pub treatment_found: usize,
     pub treatment_mean_abs_error_months: f64,
@@ -103,6 +109,18 @@ impl fmt::Display for IngestQuality {
         )?;
         writeln!(
             f,
+            "  statements: {} ({} graded by the trained model)",
+            self.functioning_statements, self.functioning_model_statements
+        )?;
+        for (source, (pairs, exact)) in &self.functioning_by_source {
+            writeln!(
+                f,
+                "  pairs stated by {source}: {pairs}, exact {:.3}",
+                ratio(*exact, *pairs)
+            )?;
+        }
+        writeln!(
+            f,
             "  confusion (truth→found: count): {:?}",
             self.functioning_confusion
         )?;
@@ -115,7 +133,13 @@ impl fmt::Display for IngestQuality {
 }
 
 /// Scores the first `limit` cases of the dataset at `dir`.
-pub fn score(dir: &Path, limit: usize) -> Result<IngestQuality, DatasetError> {
+///
+/// With a `reader`, functioning the rules cannot grade is graded by the trained model.
+pub fn score(
+    dir: &Path,
+    limit: usize,
+    reader: Option<&FunctioningReader>,
+) -> Result<IngestQuality, DatasetError> {
     let dataset = read_dataset(dir)?;
     let options = ExtractOptions {
         ocr: false,
@@ -158,7 +182,8 @@ pub fn score(dir: &Path, limit: usize) -> Result<IngestQuality, DatasetError> {
                 .iter()
                 .map(|p| (p.number, p.text.as_str()))
                 .collect();
-            let findings = find_all(&pages);
+            let findings =
+                find_all_with(&pages, reader).map_err(|e| DatasetError::Model(e.to_string()))?;
 
             // ICD-10: stated diagnoses (main and secondary) against the document's truth.
             let truth_main = doc["icd10_main"].as_str().map(str::to_string);
@@ -197,13 +222,21 @@ pub fn score(dir: &Path, limit: usize) -> Result<IngestQuality, DatasetError> {
                 .count();
 
             // Functioning: the document's median statement per domain against its truth.
-            let mut stated: BTreeMap<Domain, Vec<u8>> = BTreeMap::new();
+            let mut stated: BTreeMap<Domain, Vec<(u8, GradedBy)>> = BTreeMap::new();
             for f in &findings {
                 if let FindingKind::Functioning {
-                    domain, qualifier, ..
+                    domain,
+                    qualifier,
+                    by,
+                    ..
                 } = f.kind
                 {
-                    stated.entry(domain).or_default().push(qualifier.value());
+                    q.functioning_statements += 1;
+                    q.functioning_model_statements += usize::from(by == GradedBy::Model);
+                    stated
+                        .entry(domain)
+                        .or_default()
+                        .push((qualifier.value(), by));
                 }
             }
             for (domain, level) in doc["functioning"].as_object().into_iter().flatten() {
@@ -216,10 +249,21 @@ pub fn score(dir: &Path, limit: usize) -> Result<IngestQuality, DatasetError> {
                 q.functioning_pairs += 1;
                 let key = match stated.get_mut(&domain) {
                     Some(levels) => {
-                        levels.sort_unstable();
-                        let got = u64::from(levels[(levels.len() - 1) / 2]);
+                        levels.sort_unstable_by_key(|(l, _)| *l);
+                        let got = u64::from(levels[(levels.len() - 1) / 2].0);
                         q.functioning_found += 1;
                         q.functioning_exact += usize::from(got == level);
+                        let source = match (
+                            levels.iter().any(|(_, by)| *by == GradedBy::Rules),
+                            levels.iter().any(|(_, by)| *by == GradedBy::Model),
+                        ) {
+                            (true, false) => "rules",
+                            (false, true) => "model",
+                            _ => "both",
+                        };
+                        let tally = q.functioning_by_source.entry(source.into()).or_default();
+                        tally.0 += 1;
+                        tally.1 += usize::from(got == level);
                         q.functioning_within_one += usize::from(got.abs_diff(level) <= 1);
                         format!("{level}→{got}")
                     }

@@ -3,6 +3,7 @@
 //! realistic synthetic case archives with ground truth.
 
 pub mod dataset;
+pub mod functioning_training;
 pub mod ingest_quality;
 pub mod render;
 pub mod rng;

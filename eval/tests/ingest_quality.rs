@@ -9,7 +9,7 @@ mod common;
 fn ingestion_reads_500_synthetic_cases_faithfully() {
     let dir = tempfile::tempdir().unwrap();
     common::gen_into(dir.path(), 500, 7, 0.2, 0.05, 2);
-    let q = atzinums_eval::ingest_quality::score(dir.path(), 500).unwrap();
+    let q = atzinums_eval::ingest_quality::score(dir.path(), 500, None).unwrap();
     println!("{q}");
     assert_eq!(q.cases, 500);
     assert_eq!(q.unreadable_documents, 0);

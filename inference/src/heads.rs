@@ -251,26 +251,33 @@ impl LinearHead {
                 },
             })
         };
-        let malformed = |path: &Path, reason: String| ModelError::Malformed {
-            path: path.to_path_buf(),
+        Self::from_bytes(&read(&card_path)?, &read(&weights_path)?, &weights_path)
+    }
+
+    /// A head from its card and safetensors bytes (`origin` names them in errors).
+    pub fn from_bytes(card: &[u8], weights: &[u8], origin: &Path) -> Result<Self, InferenceError> {
+        let malformed = |reason: String| ModelError::Malformed {
+            path: origin.to_path_buf(),
             reason,
         };
-        let card: HeadCard = serde_json::from_slice(&read(&card_path)?)
-            .map_err(|e| malformed(&card_path, e.to_string()))?;
+        let card: HeadCard =
+            serde_json::from_slice(card).map_err(|e| malformed(format!("card: {e}")))?;
         if card.format != CARD_FORMAT {
-            return Err(malformed(&card_path, format!("format {:?}", card.format)).into());
+            return Err(malformed(format!("card format {:?}", card.format)).into());
         }
-        let bytes = read(&weights_path)?;
-        if hex::encode(Sha256::digest(&bytes)) != card.weights_sha256 {
-            return Err(ModelError::Tampered { path: weights_path }.into());
+        if hex::encode(Sha256::digest(weights)) != card.weights_sha256 {
+            return Err(ModelError::Tampered {
+                path: origin.to_path_buf(),
+            }
+            .into());
         }
-        let mut tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
-            .map_err(|e| malformed(&weights_path, e.to_string()))?;
+        let mut tensors = candle_core::safetensors::load_buffer(weights, &Device::Cpu)
+            .map_err(|e| malformed(e.to_string()))?;
         let mut take = |key: &str, shape: &[usize]| {
             tensors
                 .remove(key)
                 .filter(|t| t.dims() == shape)
-                .ok_or_else(|| malformed(&weights_path, format!("{key} missing or misshapen")))
+                .ok_or_else(|| malformed(format!("{key} missing or misshapen")))
         };
         let weight = take("weight", &[card.labels.len(), card.input_dim])?;
         let bias = take("bias", &[card.labels.len()])?;

@@ -9,6 +9,7 @@ use atzinums_models::{DocumentKind, Domain, FunctioningProfile, Icd10, Qualifier
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::findings::functioning::learned::FunctioningReader;
 use crate::findings::{
     DatePrecision, DateRole, DiagnosisRole, Finding, FindingKind, Polarity, Provenance,
 };
@@ -78,6 +79,8 @@ pub enum CaseFlag {
     TreatmentStartUnknown,
     /// A stated ICD-10 code is not in the WHO catalogue (mistyped or national).
     UnknownIcd10Code,
+    /// The trained functioning reader failed; functioning was read by the rules alone.
+    FunctioningModelUnavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,11 +110,13 @@ impl CaseFile {
 }
 
 /// Assembles the case file of an application submitted on `submitted_at`. With a catalogue,
-/// every stated ICD-10 code is checked against the WHO list.
+/// every stated ICD-10 code is checked against the WHO list; with a `reader`, functioning the
+/// rules cannot grade is graded by the trained model.
 pub fn assemble(
     inputs: Vec<DocumentInput>,
     submitted_at: NaiveDate,
     catalogue: Option<&Icd10Catalogue>,
+    reader: Option<&FunctioningReader>,
 ) -> CaseFile {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut documents = Vec::new();
@@ -148,7 +153,13 @@ pub fn assemble(
                         .iter()
                         .map(|p| (p.number, p.text.as_str()))
                         .collect();
-                    let found = crate::findings::find_all(&pages);
+                    let found = match crate::findings::find_all_with(&pages, reader) {
+                        Ok(found) => found,
+                        Err(_) => {
+                            flags.insert(CaseFlag::FunctioningModelUnavailable);
+                            crate::findings::find_all(&pages)
+                        }
+                    };
                     if summary.issued_at.is_none() {
                         summary.issued_at = found.iter().find_map(|f| match f.kind {
                             FindingKind::Date {
@@ -349,6 +360,7 @@ fn functioning(findings: &[(String, Finding)]) -> BTreeMap<Domain, DomainAssessm
             domain,
             qualifier,
             polarity,
+            ..
         } = f.kind
         {
             let evidence = Evidence {
@@ -471,6 +483,7 @@ mod tests {
             ],
             date(2024, 3, 20),
             None,
+            None,
         );
         assert_eq!(file.main_diagnosis.as_ref().unwrap().code.as_str(), "G35");
         assert_eq!(
@@ -526,6 +539,7 @@ mod tests {
             )],
             date(2024, 5, 1),
             Some(&catalogue),
+            None,
         );
         let main = file.main_diagnosis.unwrap();
         assert_eq!(
@@ -553,6 +567,7 @@ mod tests {
                 doc(&["Slimo kopš 2024. gada 1. februāra."]),
             )],
             date(2024, 5, 1),
+            None,
             None,
         );
         assert_eq!(file.treatment_months, Some(3));

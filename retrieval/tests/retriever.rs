@@ -28,7 +28,7 @@ const TEXTS: [(&str, &str, &str); 4] = [
 
 fn case(i: usize, text: &str, code: &str) -> CaseDescription {
     let submitted = NaiveDate::from_ymd_opt(2020, 5, 4).unwrap();
-    let mut file = assemble(Vec::new(), submitted, None);
+    let mut file = assemble(Vec::new(), submitted, None, None);
     file.main_diagnosis = Some(DiagnosisEntry {
         code: code.parse().unwrap(),
         phrase: text.split(',').next().unwrap().to_string(),

@@ -31,6 +31,9 @@ pub enum DatasetError {
     Manifest(atzinums_models::DatasetFieldError),
     #[error("{0}: the output folder already holds a dataset; choose an empty or new folder")]
     NotEmpty(PathBuf),
+    /// A trained model failed on the dataset's text (scoring with a learned reader).
+    #[error("model: {0}")]
+    Model(String),
 }
 
 impl DatasetError {

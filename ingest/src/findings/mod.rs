@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use dates::{DatePrecision, DateRole};
 pub use diagnoses::DiagnosisRole;
-pub use functioning::Polarity;
+pub use functioning::{GradedBy, Polarity};
 pub use measurements::MeasureKind;
 pub use sections::SectionKind;
 
@@ -56,6 +56,9 @@ pub enum FindingKind {
         domain: Domain,
         qualifier: Qualifier,
         polarity: Polarity,
+        /// Rules or the trained model; a model's grade is an estimate to be checked.
+        #[serde(default)]
+        by: GradedBy,
     },
     Section {
         section: SectionKind,
@@ -69,8 +72,21 @@ pub struct Finding {
     pub at: Provenance,
 }
 
-/// All findings of one document, given its pages as `(number, normalised text)`.
+/// All findings of one document by the rules alone, given its pages as
+/// `(number, normalised text)`.
 pub fn find_all(pages: &[(u32, &str)]) -> Vec<Finding> {
+    match find_all_with(pages, None) {
+        Ok(findings) => findings,
+        Err(_) => unreachable!("only the trained reader can fail"),
+    }
+}
+
+/// All findings of one document; with a trained `reader`, functioning the rules cannot grade
+/// is graded by the model.
+pub fn find_all_with(
+    pages: &[(u32, &str)],
+    reader: Option<&functioning::learned::FunctioningReader>,
+) -> Result<Vec<Finding>, atzinums_inference::InferenceError> {
     let mut out = Vec::new();
     for &(page, text) in pages {
         let sections = sections::find(text);
@@ -78,10 +94,10 @@ pub fn find_all(pages: &[(u32, &str)]) -> Vec<Finding> {
         out.extend(diagnoses::find(page, text, &sections));
         out.extend(dates::find(page, text));
         let measured = measurements::find(page, text);
-        out.extend(functioning::find(page, text, &measured));
+        out.extend(functioning::find(page, text, &measured, reader)?);
         out.extend(measured);
     }
-    out
+    Ok(out)
 }
 
 /// Provenance for the byte range `range` of `text`.

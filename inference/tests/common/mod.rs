@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use atzinums_inference::generate::{GgufGenerator, LoadOptions};
-use atzinums_inference::setup::{SetupOptions, models_dir, run_setup, verify_models};
+use atzinums_inference::setup::{ensure_group, models_dir};
 
 /// SmolLM2-135M-Instruct, the `generate` group's llama model.
 pub const SMOLLM: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -18,12 +18,8 @@ pub const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";
 fn ready(cell: &'static OnceLock<PathBuf>, group: &str) -> PathBuf {
     cell.get_or_init(|| {
         let data_dir = atzinums_inference::default_data_dir();
-        if verify_models(&data_dir, &[group]).is_err() {
-            let mut opts = SetupOptions::new(&data_dir);
-            opts.only = vec![group.into()];
-            run_setup(&opts, &mut |e| eprintln!("setup: {e:?}"))
-                .unwrap_or_else(|e| panic!("{group} models for the tests: {e}"));
-        }
+        ensure_group(&data_dir, group)
+            .unwrap_or_else(|e| panic!("{group} models for the tests: {e}"));
         models_dir(&data_dir)
     })
     .clone()

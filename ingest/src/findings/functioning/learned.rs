@@ -11,7 +11,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use atzinums_inference::InferenceError;
-use atzinums_inference::embed::{EmbedKind, Embedder};
+use atzinums_inference::device::DeviceChoice;
+use atzinums_inference::embed::{EmbedKind, Embedder, EmbedderSpec, load_embedder};
 use atzinums_inference::heads::{LinearHead, TrainOptions};
 use atzinums_models::Domain;
 
@@ -101,6 +102,12 @@ impl FunctioningReader {
             LEVEL_HEAD,
         )?;
         Self::new(embedder, domain, level)
+    }
+
+    /// The built-in heads on the default embedder placed by `atzinums setup` in `data_dir`.
+    pub fn default_in(data_dir: &Path) -> Result<Self, InferenceError> {
+        let spec = EmbedderSpec::default_e5(data_dir);
+        Self::builtin(Arc::new(load_embedder(&spec, DeviceChoice::Cpu, 1)?))
     }
 
     /// Loads `functioning-domain` and `functioning-level` from `dir`.

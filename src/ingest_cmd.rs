@@ -46,8 +46,7 @@ fn functioning_reader(args: &IngestArgs, data_dir: &std::path::Path) -> Option<F
         Ok(reader) => Some(reader),
         Err(e) => {
             eprintln!(
-                "functioning is graded by the rules only: the trained reader is unavailable ({e:#}); \
-                 run `atzinums setup --only embed`"
+                "functioning is graded by the rules only: the trained reader is unavailable ({e:#})"
             );
             None
         }

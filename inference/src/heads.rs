@@ -330,19 +330,24 @@ mod tests {
         (xs, ys)
     }
 
-    #[test]
-    fn learns_separable_classes_and_round_trips_with_its_card() {
-        let (xs, ys) = toy(300);
-        let mut head = LinearHead::train(
+    /// A head over the toy classes "a", "b", "c".
+    fn train_toy(xs: &[Vec<f32>], ys: &[usize], options: &TrainOptions) -> LinearHead {
+        LinearHead::train(
             "toy",
             "none",
             &["a", "b", "c"],
-            &xs,
-            &ys,
+            xs,
+            ys,
             "unit test",
-            &TrainOptions::default(),
+            options,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn learns_separable_classes_and_round_trips_with_its_card() {
+        let (xs, ys) = toy(300);
+        let mut head = train_toy(&xs, &ys, &TrainOptions::default());
         assert!(head.card().train_accuracy > 0.95, "{:?}", head.card());
         let dir = tempfile::tempdir().unwrap();
         head.save(dir.path(), "toy").unwrap();
@@ -362,16 +367,7 @@ mod tests {
             training_data_sha256(&xs, &ys)
         );
         // Same examples, same weights.
-        let again = LinearHead::train(
-            "toy",
-            "none",
-            &["a", "b", "c"],
-            &xs,
-            &ys,
-            "unit test",
-            &TrainOptions::default(),
-        )
-        .unwrap();
+        let again = train_toy(&xs, &ys, &TrainOptions::default());
         assert_eq!(
             again.weight.to_vec2::<f32>().unwrap(),
             head.weight.to_vec2::<f32>().unwrap()
@@ -381,19 +377,14 @@ mod tests {
     #[test]
     fn tampered_or_missing_weights_are_refused_by_name() {
         let (xs, ys) = toy(30);
-        let mut head = LinearHead::train(
-            "toy",
-            "none",
-            &["a", "b", "c"],
+        let mut head = train_toy(
             &xs,
             &ys,
-            "unit test",
             &TrainOptions {
                 epochs: 5,
                 ..TrainOptions::default()
             },
-        )
-        .unwrap();
+        );
         let dir = tempfile::tempdir().unwrap();
         let path = head.save(dir.path(), "toy").unwrap();
         let mut bytes = std::fs::read(&path).unwrap();

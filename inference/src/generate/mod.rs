@@ -191,6 +191,11 @@ pub struct GgufGenerator {
     pub load_seconds: f64,
 }
 
+/// `count` per second of `secs` (0 for nothing done, and no division by zero).
+fn per_second(count: usize, secs: f64) -> f64 {
+    count as f64 / secs.max(1e-9)
+}
+
 fn malformed(path: &Path, reason: impl std::fmt::Display) -> InferenceError {
     ModelError::Malformed {
         path: path.into(),
@@ -422,12 +427,8 @@ impl GgufGenerator {
             finish,
             prompt_ms: prompt_s * 1e3,
             generate_ms: gen_s * 1e3,
-            prompt_tokens_per_s: prompt_ids.len() as f64 / prompt_s.max(1e-9),
-            generate_tokens_per_s: if steps == 0 {
-                0.0
-            } else {
-                steps as f64 / gen_s.max(1e-9)
-            },
+            prompt_tokens_per_s: per_second(prompt_ids.len(), prompt_s),
+            generate_tokens_per_s: per_second(steps, gen_s),
         })
     }
 
@@ -608,12 +609,8 @@ impl Generator for GgufGenerator {
             },
             prompt_ms: prompt_s * 1e3,
             generate_ms: gen_s * 1e3,
-            prompt_tokens_per_s: ids.len() as f64 / prompt_s.max(1e-9),
-            generate_tokens_per_s: if steps == 0 {
-                0.0
-            } else {
-                steps as f64 / gen_s.max(1e-9)
-            },
+            prompt_tokens_per_s: per_second(ids.len(), prompt_s),
+            generate_tokens_per_s: per_second(steps, gen_s),
         };
         Ok(JsonGeneration {
             value,

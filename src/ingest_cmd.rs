@@ -3,16 +3,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
-use atzinums_ingest::case_file::{CaseFile, DocumentInput};
+use atzinums_ingest::case_file::CaseFile;
 use atzinums_ingest::findings::functioning::learned::FunctioningReader;
 use atzinums_ingest::{
     ExtractOptions, ExtractedDocument, Failure, FailureKind, PageSource, Sandbox, SandboxLimits,
 };
-use atzinums_models::dataset::CaseJson;
 use clap::Args;
 use serde_json::json;
-use sha2::{Digest, Sha256};
+
+use crate::case_folder;
 
 #[derive(Args)]
 pub struct IngestArgs {
@@ -111,48 +110,9 @@ fn case_file(
     data_dir: &std::path::Path,
     reader: Option<&FunctioningReader>,
 ) -> anyhow::Result<CaseFile> {
-    let path = dir.join("case.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    let case = CaseJson::from_value(value)
-        .with_context(|| format!("{} is not a valid case", path.display()))?;
-    let inputs = case
-        .documents
-        .iter()
-        .map(|entry| {
-            let file = dir.join("documents").join(entry.file.as_str());
-            let (sha256, extracted) = match std::fs::read(&file) {
-                Ok(bytes) => (
-                    hex::encode(Sha256::digest(&bytes)),
-                    sandbox.extract(&bytes, options),
-                ),
-                Err(e) => (
-                    String::new(),
-                    Err(Failure::new(
-                        FailureKind::Corrupt,
-                        format!("cannot read the file: {e}"),
-                    )),
-                ),
-            };
-            DocumentInput {
-                id: entry.file.as_str().to_string(),
-                sha256,
-                kind: entry.kind,
-                issued_at: entry.issued_at,
-                extracted,
-            }
-        })
-        .collect();
-    let catalogue_path = atzinums_inference::setup::catalogues_dir(data_dir).join("icd10.tsv");
-    let catalogue = match atzinums_inference::catalogue::Catalogue::load(&catalogue_path) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            eprintln!("ICD-10 codes are not checked against the WHO list: {e}");
-            None
-        }
-    };
+    let case = case_folder::read_case_json(dir)?;
+    let inputs = case_folder::document_inputs(dir, &case, |bytes| sandbox.extract(bytes, options));
+    let catalogue = case_folder::load_catalogue(data_dir);
     Ok(atzinums_ingest::case_file::assemble(
         inputs,
         case.submitted_at,

@@ -1,6 +1,7 @@
 //! `atzinums`: the one binary of the service. Subcommands arrive with their capabilities.
 
 mod bench;
+mod case_folder;
 mod config;
 mod dataset_cmd;
 mod inference_cmd;

@@ -5,7 +5,9 @@ use tracing_subscriber::EnvFilter;
 
 pub fn init(format: &str) {
     let filter = EnvFilter::try_from_env("ATZINUMS_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,qdrant_edge::common::flags=error"));
+        // qdrant-edge narrates its storage engine at info and warns about its own feature flags
+        // on every search: only its errors are ours to see.
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,qdrant_edge=error"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

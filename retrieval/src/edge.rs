@@ -12,13 +12,14 @@
 //! damaged with the command that rebuilds it, never a panic.
 
 use std::collections::HashMap;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use qdrant_edge::external::uuid::Uuid;
 use parking_lot::Mutex;
+use qdrant_edge::external::uuid::Uuid;
 use qdrant_edge::{
     CountRequest, CreateIndex, Distance, EdgeConfig, EdgeOptimizersConfig, EdgeShard,
     EdgeSparseVectorParams, EdgeVectorParams, FieldIndexOperations, Filter, JsonPath, Modifier,
@@ -42,10 +43,6 @@ pub const SPARSE: &str = "sparse";
 const META_FILE: &str = "atzinums-index.json";
 const SHARD_DIR: &str = "shard";
 const FORMAT: &str = "atzinums-precedents/1";
-
-/// The tracing/log target of qdrant-edge's repeated "Feature flags not initialized!" warning;
-/// logging set-up filters it.
-pub const NOISY_LOG_TARGET: &str = "qdrant_edge::common::flags";
 
 #[derive(Debug, Clone)]
 pub struct EdgeOptions {
@@ -78,7 +75,8 @@ struct Meta {
 }
 
 pub struct EdgeIndex {
-    shard: EdgeShard,
+    /// Dropped by hand (see `Drop`): qdrant-edge flushes on drop and panics if that fails.
+    shard: ManuallyDrop<EdgeShard>,
     /// qdrant-edge 0.7 flushes with `try_lock` and panics when an update holds the lock: writes,
     /// flushes and optimisation take turns here.
     writes: Mutex<()>,
@@ -135,7 +133,7 @@ impl EdgeIndex {
                 shard
                     .update(UpdateOperation::FieldIndexOperation(
                         FieldIndexOperations::CreateIndex(CreateIndex {
-                            field_name: JsonPath::new(field),
+                            field_name: json_path(field)?,
                             field_schema: Some(PayloadFieldSchema::FieldType(schema)),
                         }),
                     ))
@@ -155,12 +153,20 @@ impl EdgeIndex {
                 .map_err(|e| damaged(format!("cannot read {META_FILE}: {e}")))?;
             let found: Meta = serde_json::from_slice(&bytes)
                 .map_err(|e| damaged(format!("{META_FILE} is not valid: {e}")))?;
-            if found.format != wanted.format || found.dim != wanted.dim || found.model != wanted.model
+            if found.format != wanted.format
+                || found.dim != wanted.dim
+                || found.model != wanted.model
             {
                 return Err(RetrievalError::Incompatible {
                     path: dir.to_path_buf(),
-                    found: format!("{} ({}-d vectors of {})", found.format, found.dim, found.model),
-                    wanted: format!("{} ({}-d vectors of {})", wanted.format, wanted.dim, wanted.model),
+                    found: format!(
+                        "{} ({}-d vectors of {})",
+                        found.format, found.dim, found.model
+                    ),
+                    wanted: format!(
+                        "{} ({}-d vectors of {})",
+                        wanted.format, wanted.dim, wanted.model
+                    ),
                 });
             }
             if !shard_dir.is_dir() {
@@ -169,7 +175,7 @@ impl EdgeIndex {
             guarded(|| EdgeShard::load(&shard_dir, Some(config))).map_err(damaged)?
         };
         Ok(EdgeIndex {
-            shard,
+            shard: ManuallyDrop::new(shard),
             writes: Mutex::new(()),
             path: dir.to_path_buf(),
             options,
@@ -180,7 +186,8 @@ impl EdgeIndex {
         &self.path
     }
 
-    /// Points in the HNSW graph (0 before the first `optimize` of a big enough segment).
+    /// Vectors in search structures: the sparse vector of every point, plus the dense vectors
+    /// in the HNSW graph (none before the first `optimize` of a big enough segment).
     pub fn indexed_vectors(&self) -> Result<usize> {
         Ok(self.shard.info().indexed_vectors_count)
     }
@@ -196,6 +203,13 @@ impl EdgeIndex {
         let points = guarded(|| self.shard.query(request)).map_err(backend)?;
         points.into_iter().map(scored).collect()
     }
+}
+
+/// A payload field's path (`JsonPath::new` exists only in qdrant-edge's tests).
+fn json_path(field: &str) -> Result<JsonPath> {
+    field
+        .parse()
+        .map_err(|_| backend(format!("`{field}` is not a valid payload path")))
 }
 
 /// Runs a qdrant-edge call, turning its errors and panics into messages.
@@ -307,9 +321,9 @@ impl PrecedentIndex for EdgeIndex {
         }
         let _turn = self.writes.lock();
         guarded(|| {
-            self.shard.update(UpdateOperation::PointOperation(PointOperations::UpsertPoints(
-                PointInsertOperations::PointsList(persisted),
-            )))
+            self.shard.update(UpdateOperation::PointOperation(
+                PointOperations::UpsertPoints(PointInsertOperations::PointsList(persisted)),
+            ))
         })
         .map_err(backend)
     }
@@ -318,8 +332,9 @@ impl PrecedentIndex for EdgeIndex {
         let ids = case_ids.iter().map(|c| point_id(c)).collect();
         let _turn = self.writes.lock();
         guarded(|| {
-            self.shard
-                .update(UpdateOperation::PointOperation(PointOperations::DeletePoints { ids }))
+            self.shard.update(UpdateOperation::PointOperation(
+                PointOperations::DeletePoints { ids },
+            ))
         })
         .map_err(backend)
     }
@@ -329,10 +344,8 @@ impl PrecedentIndex for EdgeIndex {
             return Ok(HashMap::new());
         }
         let ids: Vec<PointId> = case_ids.iter().map(|c| point_id(c)).collect();
-        let fields = WithPayloadInterface::Fields(vec![
-            JsonPath::new("case_id"),
-            JsonPath::new("content_hash"),
-        ]);
+        let fields =
+            WithPayloadInterface::Fields(vec![json_path("case_id")?, json_path("content_hash")?]);
         let records = guarded(|| {
             self.shard
                 .retrieve(&ids, Some(fields), Some(WithVector::Bool(false)))
@@ -429,6 +442,22 @@ impl PrecedentIndex for EdgeIndex {
             guarded(|| self.shard.optimize()).map_err(backend)?;
         }
         self.flush()
+    }
+}
+
+impl Drop for EdgeIndex {
+    fn drop(&mut self) {
+        let _turn = self.writes.lock();
+        // SAFETY: `shard` is taken exactly once, here, and never used afterwards.
+        let shard = unsafe { ManuallyDrop::take(&mut self.shard) };
+        // Its final flush panics when the disk fails or the folder was removed under it; a
+        // panic in a destructor could abort the process, so it is contained and reported.
+        if let Err(e) = guarded(move || {
+            drop(shard);
+            Ok::<_, String>(())
+        }) {
+            tracing::error!(error = %e, "the precedent index could not be flushed on close");
+        }
     }
 }
 

@@ -35,7 +35,9 @@ pub enum RetrievalError {
     Backend(String),
     #[error("precedent {case_id} cannot be stored: {detail}")]
     BadPrecedent { case_id: String, detail: String },
-    #[error("case {case_id} has no signed decision in the store; only decided cases are precedents")]
+    #[error(
+        "case {case_id} has no signed decision in the store; only decided cases are precedents"
+    )]
     NotDecided { case_id: String },
     #[error("store: {0}")]
     Store(#[from] atzinums_store::StoreError),

@@ -47,9 +47,15 @@ impl PrecedentFilter {
         (self.kinds.is_empty() || self.kinds.contains(&p.kind))
             && (self.age_bands.is_empty() || self.age_bands.contains(&p.age_band))
             && (self.icd10_chapters.is_empty()
-                || p.icd10_chapters.iter().any(|c| self.icd10_chapters.contains(c)))
-            && self.decided_from.is_none_or(|d| p.decided_month >= month_number(d))
-            && self.decided_to.is_none_or(|d| p.decided_month <= month_number(d))
+                || p.icd10_chapters
+                    .iter()
+                    .any(|c| self.icd10_chapters.contains(c)))
+            && self
+                .decided_from
+                .is_none_or(|d| p.decided_month >= month_number(d))
+            && self
+                .decided_to
+                .is_none_or(|d| p.decided_month <= month_number(d))
             && !self.exclude_case_ids.contains(&p.case_id)
     }
 
@@ -62,8 +68,17 @@ impl PrecedentFilter {
                 must.push(json!({ "key": key, "match": { "any": values } }));
             }
         };
-        any("kind", self.kinds.iter().map(|k| k.as_str().to_string()).collect());
-        any("age_band", self.age_bands.iter().map(|b| b.as_str().to_string()).collect());
+        any(
+            "kind",
+            self.kinds.iter().map(|k| k.as_str().to_string()).collect(),
+        );
+        any(
+            "age_band",
+            self.age_bands
+                .iter()
+                .map(|b| b.as_str().to_string())
+                .collect(),
+        );
         any("icd10_chapters", self.icd10_chapters.clone());
         if self.decided_from.is_some() || self.decided_to.is_some() {
             let mut range = serde_json::Map::new();
@@ -224,15 +239,17 @@ pub fn hybrid_search<I: PrecedentIndex + ?Sized>(index: &I, query: &Query) -> Re
     let mut hits: HashMap<String, Hit> = HashMap::new();
     let mut add = |list: Vec<Scored>, is_dense: bool| {
         for (rank, s) in list.into_iter().enumerate() {
-            let entry = hits.entry(s.precedent.case_id.clone()).or_insert_with(|| Hit {
-                case_id: s.precedent.case_id.clone(),
-                score: 0.0,
-                dense: None,
-                sparse: None,
-                dense_rank: None,
-                sparse_rank: None,
-                precedent: s.precedent,
-            });
+            let entry = hits
+                .entry(s.precedent.case_id.clone())
+                .or_insert_with(|| Hit {
+                    case_id: s.precedent.case_id.clone(),
+                    score: 0.0,
+                    dense: None,
+                    sparse: None,
+                    dense_rank: None,
+                    sparse_rank: None,
+                    precedent: s.precedent,
+                });
             if is_dense {
                 entry.dense = Some(s.score);
                 entry.dense_rank = Some(rank + 1);

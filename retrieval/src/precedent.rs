@@ -80,7 +80,11 @@ impl std::str::FromStr for AgeBand {
         AgeBand::ALL
             .into_iter()
             .find(|b| b.as_str() == s)
-            .ok_or_else(|| format!("unknown age band {s:?}; use one of 0-6, 7-17, 18-29, 30-44, 45-54, 55-64, 65+"))
+            .ok_or_else(|| {
+                format!(
+                    "unknown age band {s:?}; use one of 0-6, 7-17, 18-29, 30-44, 45-54, 55-64, 65+"
+                )
+            })
     }
 }
 
@@ -96,6 +100,10 @@ pub struct CaseDescription {
     pub file: CaseFile,
     /// The readable text of the case's documents, in the case file's order.
     pub text: String,
+    /// A hash of the raw inputs this was built from (the case folder's files), when the caller
+    /// has them: it then stands for the precedent's content hash, so that an unchanged case can
+    /// be skipped before its documents are read again.
+    pub source_hash: Option<String>,
 }
 
 impl CaseDescription {
@@ -109,6 +117,7 @@ impl CaseDescription {
             region: case.person.region.clone(),
             file,
             text,
+            source_hash: None,
         }
     }
 
@@ -149,7 +158,13 @@ impl CaseDescription {
                 .file
                 .secondary_diagnoses
                 .iter()
-                .map(|d| format!("{} {}", d.code.as_str(), d.who_title.as_deref().unwrap_or(&d.phrase)))
+                .map(|d| {
+                    format!(
+                        "{} {}",
+                        d.code.as_str(),
+                        d.who_title.as_deref().unwrap_or(&d.phrase)
+                    )
+                })
                 .collect();
             s.push_str(&format!("Blakusdiagnozes: {}. ", list.join("; ")));
         }
@@ -215,6 +230,7 @@ fn kind_lv(kind: ApplicationKind) -> &'static str {
         ApplicationKind::Contest => "lēmuma apstrīdēšana",
         ApplicationKind::CertificateDuplicate => "apliecības dublikāts",
         ApplicationKind::OpinionOnly => "atzinums",
+        ApplicationKind::MyData => "savu datu pieprasījums",
     }
 }
 
@@ -276,7 +292,11 @@ impl Precedent {
         decision: &DecisionJson,
         source: PrecedentSource,
     ) -> Precedent {
-        let mut codes: Vec<String> = decision.icd10.iter().map(|c| c.as_str().to_string()).collect();
+        let mut codes: Vec<String> = decision
+            .icd10
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect();
         if let Some(p) = &decision.primary_icd10
             && !codes.iter().any(|c| c == p.as_str())
         {
@@ -297,8 +317,14 @@ impl Precedent {
             age_band: case.age_band,
             sex: case.sex,
             region: case.region.clone(),
-            primary_icd10: decision.primary_icd10.as_ref().map(|c| c.as_str().to_string()),
-            primary_category: decision.primary_icd10.as_ref().map(|c| c.category().to_string()),
+            primary_icd10: decision
+                .primary_icd10
+                .as_ref()
+                .map(|c| c.as_str().to_string()),
+            primary_category: decision
+                .primary_icd10
+                .as_ref()
+                .map(|c| c.category().to_string()),
             icd10: codes,
             icd10_chapters: chapters,
             functioning: decision
@@ -321,11 +347,16 @@ impl Precedent {
             source,
             content_hash: String::new(),
         };
-        let mut h = Sha256::new();
-        h.update(case.summary().as_bytes());
-        h.update(case.text.as_bytes());
-        h.update(serde_json::to_vec(&p).unwrap_or_default());
-        p.content_hash = hex::encode(h.finalize());
+        p.content_hash = match &case.source_hash {
+            Some(source) => source.clone(),
+            None => {
+                let mut h = Sha256::new();
+                h.update(case.summary().as_bytes());
+                h.update(case.text.as_bytes());
+                h.update(serde_json::to_vec(&p).unwrap_or_default());
+                hex::encode(h.finalize())
+            }
+        };
         p
     }
 }
@@ -342,7 +373,12 @@ pub fn scrub(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
-    let digit_run = |from: usize| chars[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let digit_run = |from: usize| {
+        chars[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
     while i < chars.len() {
         let boundary = i == 0 || !chars[i - 1].is_alphanumeric();
         if boundary && chars[i].is_ascii_digit() {
@@ -392,7 +428,8 @@ mod tests {
 
     #[test]
     fn scrub_removes_personal_codes_and_days() {
-        let s = scrub("Pers. k. 020571-12345, dzim. 02.05.1971, lēmums 3.4.2019; kods 02057112345.");
+        let s =
+            scrub("Pers. k. 020571-12345, dzim. 02.05.1971, lēmums 3.4.2019; kods 02057112345.");
         assert!(!s.contains("12345"), "{s}");
         assert!(!s.contains("02.05.1971"), "{s}");
         assert!(s.contains("05.1971"), "{s}");

@@ -65,7 +65,10 @@ impl Retriever {
     }
 
     /// Builds the vectors of decided cases: one embedding call for the whole batch.
-    pub fn prepare(&self, precedents: Vec<(Precedent, &CaseDescription)>) -> Result<Vec<IndexedPrecedent>> {
+    pub fn prepare(
+        &self,
+        precedents: Vec<(Precedent, &CaseDescription)>,
+    ) -> Result<Vec<IndexedPrecedent>> {
         for (_, case) in &precedents {
             case.check()?;
         }
@@ -167,12 +170,13 @@ pub async fn add_signed_decision(
     retriever: &Retriever,
     case: &CaseDescription,
 ) -> Result<Precedent> {
-    let decision = store
-        .decision(&case.case_id)
-        .await?
-        .ok_or_else(|| RetrievalError::NotDecided {
-            case_id: case.case_id.clone(),
-        })?;
+    let decision =
+        store
+            .decision(&case.case_id)
+            .await?
+            .ok_or_else(|| RetrievalError::NotDecided {
+                case_id: case.case_id.clone(),
+            })?;
     case.check()?;
     let precedent = Precedent::from_decision(case, &decision, PrecedentSource::Store);
     let points = retriever.prepare(vec![(precedent.clone(), case)])?;

@@ -13,8 +13,8 @@ use qdrant_client::qdrant::{
     Condition, CountPointsBuilder, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder,
     DeletePointsBuilder, Distance, FieldType, Filter, GetPointsBuilder, Modifier, NamedVectors,
     PointId, PointStruct, PointsIdsList, QueryPointsBuilder, Range, SearchParamsBuilder,
-    SparseVectorParamsBuilder, SparseVectorsConfigBuilder, UpsertPointsBuilder, Value,
-    VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
+    SparseVectorParamsBuilder, SparseVectorsConfigBuilder, UpsertPointsBuilder, Value, VectorInput,
+    VectorParamsBuilder, VectorsConfigBuilder,
 };
 use qdrant_client::{Payload, Qdrant};
 
@@ -54,9 +54,8 @@ impl ServerConfig {
             }
         };
         Ok(ServerConfig {
-            url: var("QDRANT_URL").ok_or_else(|| {
-                RetrievalError::Backend("QDRANT_URL is not set".into())
-            })?,
+            url: var("QDRANT_URL")
+                .ok_or_else(|| RetrievalError::Backend("QDRANT_URL is not set".into()))?,
             api_key: var("QDRANT_API_KEY"),
             collection: var("QDRANT_COLLECTION").unwrap_or_else(|| "precedents".into()),
             dim,
@@ -109,9 +108,16 @@ impl ServerIndex {
     fn ensure_collection(&self, recreate: bool) -> Result<()> {
         let name = self.config.collection.clone();
         self.runtime.block_on(async {
-            let exists = self.client.collection_exists(&name).await.map_err(backend)?;
+            let exists = self
+                .client
+                .collection_exists(&name)
+                .await
+                .map_err(backend)?;
             if exists && recreate {
-                self.client.delete_collection(&name).await.map_err(backend)?;
+                self.client
+                    .delete_collection(&name)
+                    .await
+                    .map_err(backend)?;
             }
             if exists && !recreate {
                 return Ok(());
@@ -162,8 +168,14 @@ impl ServerIndex {
                 must.push(Condition::matches(key, values));
             }
         };
-        any("kind", f.kinds.iter().map(|k| k.as_str().to_string()).collect());
-        any("age_band", f.age_bands.iter().map(|b| b.as_str().to_string()).collect());
+        any(
+            "kind",
+            f.kinds.iter().map(|k| k.as_str().to_string()).collect(),
+        );
+        any(
+            "age_band",
+            f.age_bands.iter().map(|b| b.as_str().to_string()).collect(),
+        );
         any("icd10_chapters", f.icd10_chapters.clone());
         if f.decided_from.is_some() || f.decided_to.is_some() {
             must.push(Condition::range(
@@ -202,7 +214,8 @@ impl ServerIndex {
 
 fn precedent_of(payload: HashMap<String, Value>) -> Result<Precedent> {
     let json: serde_json::Value = Payload::from(payload).into();
-    serde_json::from_value(json).map_err(|e| backend(format!("a stored precedent cannot be read: {e}")))
+    serde_json::from_value(json)
+        .map_err(|e| backend(format!("a stored precedent cannot be read: {e}")))
 }
 
 impl PrecedentIndex for ServerIndex {
@@ -229,12 +242,17 @@ impl PrecedentIndex for ServerIndex {
                     SPARSE,
                     qdrant_client::qdrant::Vector::new_sparse(p.sparse.indices, p.sparse.values),
                 );
-            out.push(PointStruct::new(point_id(&p.precedent.case_id), vectors, payload));
+            out.push(PointStruct::new(
+                point_id(&p.precedent.case_id),
+                vectors,
+                payload,
+            ));
         }
         self.runtime
             .block_on(
-                self.client
-                    .upsert_points(UpsertPointsBuilder::new(&self.config.collection, out).wait(true)),
+                self.client.upsert_points(
+                    UpsertPointsBuilder::new(&self.config.collection, out).wait(true),
+                ),
             )
             .map_err(backend)?;
         Ok(())
@@ -261,12 +279,12 @@ impl PrecedentIndex for ServerIndex {
             return Ok(HashMap::new());
         }
         let ids: Vec<PointId> = case_ids.iter().map(|c| point_id(c)).collect();
-        let response = self
-            .runtime
-            .block_on(self.client.get_points(
-                GetPointsBuilder::new(&self.config.collection, ids).with_payload(true),
-            ))
-            .map_err(backend)?;
+        let response =
+            self.runtime
+                .block_on(self.client.get_points(
+                    GetPointsBuilder::new(&self.config.collection, ids).with_payload(true),
+                ))
+                .map_err(backend)?;
         Ok(response
             .result
             .into_iter()
@@ -283,10 +301,12 @@ impl PrecedentIndex for ServerIndex {
     fn get(&self, case_id: &str) -> Result<Option<Precedent>> {
         let response = self
             .runtime
-            .block_on(self.client.get_points(
-                GetPointsBuilder::new(&self.config.collection, vec![point_id(case_id)])
-                    .with_payload(true),
-            ))
+            .block_on(
+                self.client.get_points(
+                    GetPointsBuilder::new(&self.config.collection, vec![point_id(case_id)])
+                        .with_payload(true),
+                ),
+            )
             .map_err(backend)?;
         response
             .result
@@ -331,7 +351,10 @@ impl PrecedentIndex for ServerIndex {
             return Ok(Vec::new());
         }
         let mut builder = QueryPointsBuilder::new(&self.config.collection)
-            .query(VectorInput::new_sparse(vector.indices.clone(), vector.values.clone()))
+            .query(VectorInput::new_sparse(
+                vector.indices.clone(),
+                vector.values.clone(),
+            ))
             .using(SPARSE)
             .limit(limit as u64)
             .with_payload(true);

@@ -147,9 +147,9 @@ pub fn term_id(term: &str) -> u32 {
 /// Words too common in clinical Latvian to tell cases apart.
 const STOPWORDS: &[&str] = &[
     "un", "ar", "no", "uz", "ir", "par", "kas", "bet", "vai", "nav", "ka", "to", "tā", "pēc",
-    "līdz", "kā", "arī", "gan", "jo", "tad", "pie", "pa", "bez", "ja", "lai", "tas", "tie",
-    "šo", "šī", "šis", "kur", "kad", "nevis", "vēl", "jau", "ļoti", "tikai", "bija", "būt",
-    "var", "tiek", "tika", "gada", "g", "gadā", "the", "and", "of",
+    "līdz", "kā", "arī", "gan", "jo", "tad", "pie", "pa", "bez", "ja", "lai", "tas", "tie", "šo",
+    "šī", "šis", "kur", "kad", "nevis", "vēl", "jau", "ļoti", "tikai", "bija", "būt", "var",
+    "tiek", "tika", "gada", "g", "gadā", "the", "and", "of",
 ];
 
 /// Latvian inflectional endings, longest first: stripping them joins the forms of one word
@@ -203,10 +203,14 @@ mod tests {
 
     #[test]
     fn tokens_lowercase_keep_diacritics_and_drop_noise() {
-        let t: Vec<_> = tokens("Pacientam IR smagas Sāpes, 2019. gada 12 mēnešus un ŪDENS").collect();
+        let t: Vec<_> =
+            tokens("Pacientam IR smagas Sāpes, 2019. gada 12 mēnešus un ŪDENS").collect();
         assert!(t.contains(&"sāp".to_string()), "{t:?}");
         assert!(t.contains(&"ūden".to_string()), "{t:?}");
-        assert!(!t.iter().any(|w| w == "ir" || w == "un" || w == "2019"), "{t:?}");
+        assert!(
+            !t.iter().any(|w| w == "ir" || w == "un" || w == "2019"),
+            "{t:?}"
+        );
     }
 
     #[test]
@@ -237,11 +241,20 @@ mod tests {
 
     #[test]
     fn malformed_sparse_vectors_are_refused() {
-        let dup = SparseVector { indices: vec![3, 3], values: vec![1.0, 1.0] };
+        let dup = SparseVector {
+            indices: vec![3, 3],
+            values: vec![1.0, 1.0],
+        };
         assert!(dup.validate().is_err());
-        let nan = SparseVector { indices: vec![1], values: vec![f32::NAN] };
+        let nan = SparseVector {
+            indices: vec![1],
+            values: vec![f32::NAN],
+        };
         assert!(matches!(nan.validate(), Err(RetrievalError::NotFinite)));
-        let uneven = SparseVector { indices: vec![1, 2], values: vec![1.0] };
+        let uneven = SparseVector {
+            indices: vec![1, 2],
+            values: vec![1.0],
+        };
         assert!(uneven.validate().is_err());
     }
 }

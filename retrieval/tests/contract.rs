@@ -23,14 +23,23 @@ const N: usize = 240;
 type Make = dyn Fn(&str) -> (Arc<dyn PrecedentIndex>, Box<dyn std::any::Any>);
 
 fn memory() -> Box<Make> {
-    Box::new(|_: &str| (Arc::new(MemoryIndex::new(DIM)) as Arc<dyn PrecedentIndex>, Box::new(()) as Box<dyn std::any::Any>))
+    Box::new(|_: &str| {
+        (
+            Arc::new(MemoryIndex::new(DIM)) as Arc<dyn PrecedentIndex>,
+            Box::new(()) as Box<dyn std::any::Any>,
+        )
+    })
 }
 
 fn edge() -> Box<Make> {
     Box::new(|_: &str| {
         let dir = tempfile::tempdir().unwrap();
-        let index = EdgeIndex::open(&dir.path().join("index"), EdgeOptions::new(DIM, "test")).unwrap();
-        (Arc::new(index) as Arc<dyn PrecedentIndex>, Box::new(dir) as Box<dyn std::any::Any>)
+        let index =
+            EdgeIndex::open(&dir.path().join("index"), EdgeOptions::new(DIM, "test")).unwrap();
+        (
+            Arc::new(index) as Arc<dyn PrecedentIndex>,
+            Box::new(dir) as Box<dyn std::any::Any>,
+        )
     })
 }
 
@@ -42,7 +51,10 @@ fn server() -> Option<Box<Make>> {
         let mut config = ServerConfig::from_env(DIM).unwrap();
         config.collection = format!("{}-contract-{name}", config.collection);
         let index = ServerIndex::connect(config, true).unwrap();
-        (Arc::new(index) as Arc<dyn PrecedentIndex>, Box::new(()) as Box<dyn std::any::Any>)
+        (
+            Arc::new(index) as Arc<dyn PrecedentIndex>,
+            Box::new(()) as Box<dyn std::any::Any>,
+        )
     }))
 }
 
@@ -61,8 +73,11 @@ fn each_backend(name: &str, check: impl Fn(&dyn PrecedentIndex)) {
         ),
     }
     for make in backends {
-        let (index, _guard) = make(name);
+        let (index, guard) = make(name);
         check(index.as_ref());
+        // The index closes (and flushes) before its folder is removed.
+        drop(index);
+        drop(guard);
     }
 }
 
@@ -75,9 +90,19 @@ fn upsert_count_get_and_replace() {
     each_backend("upsert", |index| {
         assert_eq!(index.count(&PrecedentFilter::default()).unwrap(), 0);
         filled(index);
-        assert_eq!(index.count(&PrecedentFilter::default()).unwrap(), N, "{}", index.backend());
+        assert_eq!(
+            index.count(&PrecedentFilter::default()).unwrap(),
+            N,
+            "{}",
+            index.backend()
+        );
         let got = index.get("C-000005").unwrap().expect("stored");
-        assert_eq!(got, precedent(5), "{}: payload round-trips", index.backend());
+        assert_eq!(
+            got,
+            precedent(5),
+            "{}: payload round-trips",
+            index.backend()
+        );
         assert!(index.get("C-999999").unwrap().is_none());
 
         // Same case id again: replaced, not duplicated.
@@ -86,7 +111,10 @@ fn upsert_count_get_and_replace() {
         again[0].precedent.content_hash = "new".into();
         index.upsert(again).unwrap();
         assert_eq!(index.count(&PrecedentFilter::default()).unwrap(), N);
-        assert_eq!(index.get("C-000000").unwrap().unwrap().conclusion, "pārskatīts");
+        assert_eq!(
+            index.get("C-000000").unwrap().unwrap().conclusion,
+            "pārskatīts"
+        );
         let hashes = index
             .content_hashes(&["C-000000".into(), "C-000001".into(), "C-404".into()])
             .unwrap();
@@ -106,9 +134,21 @@ fn dense_search_finds_the_point_itself_first_best_first() {
                 .search_dense(&points[probe].dense, &PrecedentFilter::default(), 10, false)
                 .unwrap();
             assert_eq!(hits.len(), 10);
-            assert_eq!(hits[0].precedent.case_id, points[probe].precedent.case_id, "{}", index.backend());
-            assert!((hits[0].score - 1.0).abs() < 1e-3, "cosine of a vector with itself: {}", hits[0].score);
-            assert!(hits.windows(2).all(|w| w[0].score >= w[1].score), "best first");
+            assert_eq!(
+                hits[0].precedent.case_id,
+                points[probe].precedent.case_id,
+                "{}",
+                index.backend()
+            );
+            assert!(
+                (hits[0].score - 1.0).abs() < 1e-3,
+                "cosine of a vector with itself: {}",
+                hits[0].score
+            );
+            assert!(
+                hits.windows(2).all(|w| w[0].score >= w[1].score),
+                "best first"
+            );
         }
     });
 }
@@ -145,8 +185,16 @@ fn filters_match_the_reference_semantics() {
         filled(index);
         for f in &filters {
             let expected = points.iter().filter(|p| f.matches(&p.precedent)).count();
-            assert!(expected > 0 && expected < N, "the filter must select something: {f:?}");
-            assert_eq!(index.count(f).unwrap(), expected, "{}: count {f:?}", index.backend());
+            assert!(
+                expected > 0 && expected < N,
+                "the filter must select something: {f:?}"
+            );
+            assert_eq!(
+                index.count(f).unwrap(),
+                expected,
+                "{}: count {f:?}",
+                index.backend()
+            );
             let hits = index.search_dense(&points[3].dense, f, N, false).unwrap();
             assert_eq!(hits.len(), expected, "{}: dense {f:?}", index.backend());
             assert!(hits.iter().all(|h| f.matches(&h.precedent)));
@@ -166,19 +214,37 @@ fn sparse_search_weighs_rare_terms_higher() {
         // "unikāls42" is in one precedent, "diagnoze3" in a sixth of them, "kopīgs" in all.
         let mut q = TermCounts::default();
         q.add_text("unikāls42 kopīgs");
-        let hits = index.search_sparse(&q.query_vector(), &PrecedentFilter::default(), 5).unwrap();
+        let hits = index
+            .search_sparse(&q.query_vector(), &PrecedentFilter::default(), 5)
+            .unwrap();
         assert_eq!(hits[0].precedent.case_id, "C-000042", "{}", index.backend());
-        assert!(hits[0].score > 2.0 * hits[1].score, "{}: rare term dominates: {} vs {}", index.backend(), hits[0].score, hits[1].score);
+        assert!(
+            hits[0].score > 2.0 * hits[1].score,
+            "{}: rare term dominates: {} vs {}",
+            index.backend(),
+            hits[0].score,
+            hits[1].score
+        );
 
         let mut q = TermCounts::default();
         q.add_text("diagnoze3");
-        let hits = index.search_sparse(&q.query_vector(), &PrecedentFilter::default(), N).unwrap();
+        let hits = index
+            .search_sparse(&q.query_vector(), &PrecedentFilter::default(), N)
+            .unwrap();
         assert_eq!(hits.len(), N / CODES.len(), "{}", index.backend());
-        assert!(hits.iter().all(|h| h.precedent.primary_icd10.as_deref() == Some(CODES[3])));
+        assert!(
+            hits.iter()
+                .all(|h| h.precedent.primary_icd10.as_deref() == Some(CODES[3]))
+        );
 
         let mut q = TermCounts::default();
         q.add_text("neviena");
-        assert!(index.search_sparse(&q.query_vector(), &PrecedentFilter::default(), 5).unwrap().is_empty());
+        assert!(
+            index
+                .search_sparse(&q.query_vector(), &PrecedentFilter::default(), 5)
+                .unwrap()
+                .is_empty()
+        );
     });
 }
 
@@ -202,7 +268,11 @@ fn hybrid_fuses_and_reports_score_parts() {
         assert_eq!((top.dense_rank, top.sparse_rank), (Some(1), Some(1)));
         assert!(top.dense.unwrap() > 0.99 && top.sparse.unwrap() > 0.0);
         let rrf = 2.0 / (atzinums_retrieval::index::RRF_K + 1.0);
-        assert!((top.score - rrf).abs() < 1e-6, "fused score {} vs {rrf}", top.score);
+        assert!(
+            (top.score - rrf).abs() < 1e-6,
+            "fused score {} vs {rrf}",
+            top.score
+        );
         assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
 
         // Diversity: at most one hit per main-diagnosis category.
@@ -212,7 +282,10 @@ fn hybrid_fuses_and_reports_score_parts() {
                 ..query.clone()
             })
             .unwrap();
-        let mut cats: Vec<_> = capped.iter().map(|h| h.precedent.primary_category.clone()).collect();
+        let mut cats: Vec<_> = capped
+            .iter()
+            .map(|h| h.precedent.primary_category.clone())
+            .collect();
         let n = cats.len();
         cats.sort();
         cats.dedup();
@@ -226,7 +299,11 @@ fn hybrid_fuses_and_reports_score_parts() {
                 ..query
             })
             .unwrap();
-        assert!(dense_only.iter().all(|h| h.sparse.is_none() && h.dense.is_some()));
+        assert!(
+            dense_only
+                .iter()
+                .all(|h| h.sparse.is_none() && h.dense.is_some())
+        );
         assert_eq!(dense_only[0].score, dense_only[0].dense.unwrap());
     });
 }
@@ -236,12 +313,21 @@ fn delete_removes_from_everything() {
     each_backend("delete", |index| {
         let points = batch(N, DIM, 7);
         filled(index);
-        index.delete(&["C-000010".into(), "C-000011".into()]).unwrap();
+        index
+            .delete(&["C-000010".into(), "C-000011".into()])
+            .unwrap();
         assert_eq!(index.count(&PrecedentFilter::default()).unwrap(), N - 2);
         assert!(index.get("C-000010").unwrap().is_none());
-        let hits = index.search_dense(&points[10].dense, &PrecedentFilter::default(), 5, false).unwrap();
+        let hits = index
+            .search_dense(&points[10].dense, &PrecedentFilter::default(), 5, false)
+            .unwrap();
         assert!(hits.iter().all(|h| h.precedent.case_id != "C-000010"));
-        assert!(index.content_hashes(&["C-000011".into()]).unwrap().is_empty());
+        assert!(
+            index
+                .content_hashes(&["C-000011".into()])
+                .unwrap()
+                .is_empty()
+        );
     });
 }
 
@@ -258,17 +344,28 @@ fn bad_vectors_are_refused_and_nothing_is_written() {
         );
         let mut nan = batch(2, DIM, 1);
         nan[1].dense[0] = f32::NAN;
-        assert!(matches!(index.upsert(nan).unwrap_err(), RetrievalError::NotFinite));
+        assert!(matches!(
+            index.upsert(nan).unwrap_err(),
+            RetrievalError::NotFinite
+        ));
         let mut dup = batch(1, DIM, 1);
         dup[0].sparse = SparseVector {
             indices: vec![5, 5],
             values: vec![1.0, 1.0],
         };
-        assert!(matches!(index.upsert(dup).unwrap_err(), RetrievalError::Sparse(_)));
-        assert_eq!(index.count(&PrecedentFilter::default()).unwrap(), 0, "{}", index.backend());
+        assert!(matches!(
+            index.upsert(dup).unwrap_err(),
+            RetrievalError::Sparse(_)
+        ));
+        assert_eq!(
+            index.count(&PrecedentFilter::default()).unwrap(),
+            0,
+            "{}",
+            index.backend()
+        );
 
         let err = index
-            .search_dense(&vec![0.1; DIM - 1], &PrecedentFilter::default(), 3, false)
+            .search_dense(&[0.1; DIM - 1], &PrecedentFilter::default(), 3, false)
             .unwrap_err();
         assert!(err.to_string().contains("dimension"), "{err}");
     });

@@ -43,7 +43,7 @@ pub fn precedent(i: usize) -> Precedent {
         case_id: format!("C-{i:06}"),
         kind: KINDS[i % KINDS.len()],
         age_band: AgeBand::ALL[i % AgeBand::ALL.len()],
-        sex: if i % 2 == 0 { Sex::F } else { Sex::M },
+        sex: if i.is_multiple_of(2) { Sex::F } else { Sex::M },
         region: "Rīga".into(),
         primary_icd10: Some(code.into()),
         primary_category: Some(icd.category().into()),
@@ -101,8 +101,9 @@ impl Embedder for WordsEmbedder {
             .map(|t| {
                 let mut v = vec![0.0f32; self.dim];
                 for token in atzinums_retrieval::sparse::tokens(t) {
-                    let mut rng =
-                        StdRng::seed_from_u64(u64::from(atzinums_retrieval::sparse::term_id(&token)));
+                    let mut rng = StdRng::seed_from_u64(u64::from(
+                        atzinums_retrieval::sparse::term_id(&token),
+                    ));
                     for x in v.iter_mut() {
                         *x += rng.random_range(-1.0f32..1.0);
                     }

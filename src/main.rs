@@ -6,6 +6,8 @@ mod config;
 mod dataset_cmd;
 mod inference_cmd;
 mod ingest_cmd;
+mod retrieval_bench;
+mod retrieval_cmd;
 mod serve;
 mod telemetry;
 
@@ -61,6 +63,10 @@ enum Command {
     Generate(inference_cmd::GenerateArgs),
     /// Read documents (sandboxed) and print their text, per page.
     Ingest(ingest_cmd::IngestArgs),
+    /// Index the decided cases of a dataset as precedents (resumable: unchanged cases are skipped).
+    Index(retrieval_cmd::IndexArgs),
+    /// The precedents most similar to a case folder, with their decisions and score parts.
+    Similar(retrieval_cmd::SimilarArgs),
     /// The sandboxed extraction child; started by the service itself.
     #[command(hide = true)]
     ExtractWorker,
@@ -124,6 +130,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Synth(args) => dataset_cmd::synth(args),
         Command::Dataset { command } => dataset_cmd::dataset(command, &config.data_dir),
         Command::Ingest(args) => ingest_cmd::run(args, config.max_document_bytes, &config.data_dir),
+        Command::Index(args) => {
+            retrieval_cmd::index(args, config.max_document_bytes, &config.data_dir)
+        }
+        Command::Similar(args) => {
+            retrieval_cmd::similar(args, config.max_document_bytes, &config.data_dir)
+        }
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command, &config).await,
     }

@@ -80,6 +80,10 @@ fn compile(v: &Value, path: &str) -> Result<Schema, String> {
                 })
                 .transpose()?
                 .unwrap_or_default();
+            // Sorted here, not by the map: serde_json keeps insertion order when any crate in
+            // the build enables its `preserve_order` feature (qdrant-edge does).
+            let mut props = props;
+            props.sort_by(|a: &(String, Schema), b| a.0.cmp(&b.0));
             Schema::Object(props)
         }
         "string" => Schema::String {

@@ -5,16 +5,14 @@ mod common;
 use std::sync::Arc;
 
 use atzinums_models::dataset::DecisionJson;
-use atzinums_models::{ApplicationKind, CaseEvent, Channel, DocumentKind, MediaType, Role, Sex};
+use atzinums_models::{ApplicationKind, DocumentKind, MediaType, Role, Sex};
 use atzinums_retrieval::memory::MemoryIndex;
 use atzinums_retrieval::{
     AgeBand, CaseDescription, PrecedentIndex, PrecedentSource, RetrievalError, Retriever,
     add_signed_decision,
 };
-use atzinums_store::testing::sample_person_code;
 use atzinums_store::{
-    Actor, BlobLocation, DEFAULT_MAX_DOCUMENT_BYTES, MasterKey, NewApplication, NewDocument,
-    NewPerson, Store, StoreConfig,
+    Actor, BlobLocation, DEFAULT_MAX_DOCUMENT_BYTES, MasterKey, Store, StoreConfig, testing,
 };
 
 async fn store_with_a_case(dir: &std::path::Path) -> (Store, String) {
@@ -26,29 +24,14 @@ async fn store_with_a_case(dir: &std::path::Path) -> (Store, String) {
         max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
     };
     let store = Store::open(&config, &MasterKey::generate()).await.unwrap();
+    let summary = (
+        "izraksts.txt",
+        DocumentKind::DischargeSummary,
+        MediaType::PlainText,
+        "Izraksts: multiplā skleroze, G35.".into(),
+    );
     let case_id = store
-        .submit(&NewApplication {
-            kind: ApplicationKind::DisabilityFirst,
-            channel: Channel::Eservice,
-            person: NewPerson {
-                person_code: sample_person_code(1),
-                birth_date: None,
-                sex: None,
-                region: Some("Rīga".into()),
-            },
-            representative: None,
-            requested_opinions: vec![],
-            previous_case_id: None,
-            documents: vec![NewDocument {
-                file_name: "izraksts.txt".into(),
-                kind: DocumentKind::DischargeSummary,
-                media_type: MediaType::PlainText,
-                issued_at: None,
-                bytes: "Izraksts: multiplā skleroze, G35.".into(),
-            }],
-            submitted_by: Actor::person(Role::Clerk, "clerk-1"),
-            idempotency_key: None,
-        })
+        .submit(&testing::application(1, vec![summary]))
         .await
         .unwrap()
         .case_id;
@@ -86,19 +69,7 @@ async fn a_signed_decision_becomes_a_de_identified_precedent() {
     );
     assert_eq!(index.count(&Default::default()).unwrap(), 0);
 
-    let worker = Actor::system("worker");
-    let expert = Actor::person(Role::Expert, "expert-1");
-    for (event, actor) in [
-        (CaseEvent::StartProcessing, &worker),
-        (CaseEvent::DraftReady, &worker),
-        (CaseEvent::Claim, &expert),
-        (CaseEvent::Approve, &expert),
-    ] {
-        store
-            .transition_case(&case_id, event, actor, None)
-            .await
-            .unwrap();
-    }
+    testing::bring_to_signature(&store, &case_id).await.unwrap();
     let decision: DecisionJson = serde_json::from_str(
         r#"{"decided_at":"2026-11-20","outcome":"group_II","work_capacity_loss_pct":65,"term":{"months":24},
             "cause":"general_illness","primary_icd10":"G35","icd10":["G35"],

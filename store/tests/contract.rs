@@ -391,17 +391,9 @@ async fn only_an_official_signs_a_decision(t: &TestStore) {
         .case_id;
     let worker = Actor::system("worker");
     let expert = Actor::person(Role::Expert, "expert-1");
-    for (event, actor) in [
-        (CaseEvent::StartProcessing, &worker),
-        (CaseEvent::DraftReady, &worker),
-        (CaseEvent::Claim, &expert),
-        (CaseEvent::Approve, &expert),
-    ] {
-        t.store
-            .transition_case(&case_id, event, actor, None)
-            .await
-            .unwrap();
-    }
+    atzinums_store::testing::bring_to_signature(&t.store, &case_id)
+        .await
+        .unwrap();
     let decision = sample_decision();
     for who in [expert.clone(), worker.clone()] {
         assert!(matches!(

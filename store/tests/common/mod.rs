@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use atzinums_models::{ApplicationKind, Channel, DocumentKind, MediaType, Role};
-use atzinums_store::testing::{IsolatedPostgres, sample_person_code};
+use atzinums_models::{DocumentKind, MediaType, Role};
+use atzinums_store::testing::IsolatedPostgres;
+pub use atzinums_store::testing::application;
 use atzinums_store::{
-    Actor, BlobLocation, DEFAULT_MAX_DOCUMENT_BYTES, MasterKey, NewApplication, NewDocument,
-    NewPerson, Store, StoreConfig,
+    Actor, BlobLocation, DEFAULT_MAX_DOCUMENT_BYTES, MasterKey, NewApplication, Store, StoreConfig,
 };
 use bytes::Bytes;
 
@@ -90,37 +90,6 @@ pub fn clerk() -> Actor {
 
 pub fn pdf(text: &str) -> Bytes {
     Bytes::from(format!("%PDF-1.7\n% {text}\n%%EOF\n").into_bytes())
-}
-
-pub fn application(
-    n: u64,
-    documents: Vec<(&str, DocumentKind, MediaType, Bytes)>,
-) -> NewApplication {
-    NewApplication {
-        kind: ApplicationKind::DisabilityFirst,
-        channel: Channel::Eservice,
-        person: NewPerson {
-            person_code: sample_person_code(n),
-            birth_date: None,
-            sex: None,
-            region: Some("Rīga".into()),
-        },
-        representative: None,
-        requested_opinions: vec![],
-        previous_case_id: None,
-        documents: documents
-            .into_iter()
-            .map(|(name, kind, media_type, bytes)| NewDocument {
-                file_name: name.to_string(),
-                kind,
-                media_type,
-                issued_at: None,
-                bytes,
-            })
-            .collect(),
-        submitted_by: clerk(),
-        idempotency_key: None,
-    }
 }
 
 pub fn two_document_application(n: u64) -> NewApplication {

@@ -19,6 +19,7 @@ pub mod document;
 pub mod error;
 pub mod functioning;
 pub mod icd10;
+mod labels;
 pub mod outcome;
 pub mod person;
 pub mod person_code;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use atzinums_ingest::case_file::CaseFile;
 use atzinums_models::dataset::{CaseJson, DecisionJson};
-use atzinums_models::{ApplicationKind, Cause, Domain, Outcome, Sex, Term};
+use atzinums_models::{ApplicationKind, Cause, Outcome, Sex, Term};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -136,7 +136,7 @@ impl CaseDescription {
     /// documents' text. Built the same way for a query and for a precedent.
     pub fn summary(&self) -> String {
         let mut s = String::new();
-        s.push_str(&format!("Iesniegums: {}. ", kind_lv(self.kind)));
+        s.push_str(&format!("Iesniegums: {}. ", self.kind.latvian()));
         s.push_str(&format!(
             "Vecums {} gadi, dzimums {}. ",
             self.age_band.as_str(),
@@ -173,7 +173,7 @@ impl CaseDescription {
                 .file
                 .functioning
                 .iter()
-                .map(|(d, a)| format!("{} – {}", domain_lv(*d), a.qualifier.latvian()))
+                .map(|(d, a)| format!("{} – {}", d.latvian(), a.qualifier.latvian()))
                 .collect();
             s.push_str(&format!("Funkcionēšana: {}. ", list.join("; ")));
         }
@@ -219,29 +219,6 @@ impl CaseDescription {
 
     pub fn document_sparse(&self) -> SparseVector {
         self.terms().document_vector()
-    }
-}
-
-fn kind_lv(kind: ApplicationKind) -> &'static str {
-    match kind {
-        ApplicationKind::DisabilityFirst => "pirmreizēja invaliditātes ekspertīze",
-        ApplicationKind::DisabilityRepeat => "atkārtota invaliditātes ekspertīze",
-        ApplicationKind::PredictedDisability => "prognozējama invaliditāte",
-        ApplicationKind::Contest => "lēmuma apstrīdēšana",
-        ApplicationKind::CertificateDuplicate => "apliecības dublikāts",
-        ApplicationKind::OpinionOnly => "atzinums",
-        ApplicationKind::MyData => "savu datu pieprasījums",
-    }
-}
-
-fn domain_lv(d: Domain) -> &'static str {
-    match d {
-        Domain::Learning => "mācīšanās",
-        Domain::Communication => "saziņa",
-        Domain::Orientation => "orientēšanās",
-        Domain::Mobility => "pārvietošanās",
-        Domain::SelfCare => "pašaprūpe",
-        Domain::Behaviour => "uzvedības kontrole",
     }
 }
 

@@ -4,8 +4,10 @@ mod bench;
 mod case_folder;
 mod config;
 mod dataset_cmd;
+mod eval_cmd;
 mod inference_cmd;
 mod ingest_cmd;
+mod pipeline_cmd;
 mod retrieval_bench;
 mod retrieval_cmd;
 mod serve;
@@ -67,6 +69,15 @@ enum Command {
     Index(retrieval_cmd::IndexArgs),
     /// The precedents most similar to a case folder, with their decisions and score parts.
     Similar(retrieval_cmd::SimilarArgs),
+    /// Draft the opinion for a case folder: assess, route, draft, verify; prints the texts and
+    /// keeps the record (with its provenance) under `<data dir>/drafts/`.
+    Draft(pipeline_cmd::DraftArgs),
+    /// Make a recorded draft again from its provenance and check it is byte-identical.
+    Replay(pipeline_cmd::ReplayArgs),
+    /// Fit routing thresholds and confidences on decided cases of an indexed archive.
+    Calibrate(pipeline_cmd::CalibrateArgs),
+    /// Draft every case of a labelled dataset and score the drafts against the signed decisions.
+    Eval(eval_cmd::EvalArgs),
     /// The sandboxed extraction child; started by the service itself.
     #[command(hide = true)]
     ExtractWorker,
@@ -136,6 +147,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Similar(args) => {
             retrieval_cmd::similar(args, config.max_document_bytes, &config.data_dir)
         }
+        Command::Draft(args) => {
+            pipeline_cmd::draft(args, config.max_document_bytes, &config.data_dir)
+        }
+        Command::Replay(args) => {
+            pipeline_cmd::replay(args, config.max_document_bytes, &config.data_dir)
+        }
+        Command::Calibrate(args) => {
+            pipeline_cmd::calibrate(args, config.max_document_bytes, &config.data_dir)
+        }
+        Command::Eval(args) => eval_cmd::run(args, config.max_document_bytes, &config.data_dir),
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command, &config).await,
     }

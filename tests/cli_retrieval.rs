@@ -2,38 +2,9 @@
 //! e5 model: indexing, a rerun that changes nothing, a restart, JSON hits, and the errors for a
 //! case without text and for a damaged index.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn atzinums(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atzinums"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("ATZINUMS_LOG", "error")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout_of(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
-}
-
-/// A data directory of its own (its index, its database) sharing the set-up models.
-fn data_dir(root: &Path) -> std::path::PathBuf {
-    let shared = atzinums_inference::default_data_dir();
-    atzinums_inference::setup::ensure_group(&shared, "embed").expect("embed models");
-    let dir = root.join("data");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::os::unix::fs::symlink(shared.join("models"), dir.join("models")).unwrap();
-    dir
-}
+use common::{atzinums, data_dir, stdout_of};
 
 #[test]
 fn index_is_idempotent_survives_a_restart_and_similar_explains_its_hits() {

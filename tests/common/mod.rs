@@ -1,0 +1,42 @@
+//! Helpers shared by the end-to-end tests of the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the binary on its own data directory, logging only errors.
+pub fn atzinums(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_atzinums"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("ATZINUMS_LOG", "error")
+        .output()
+        .expect("the binary runs")
+}
+
+/// The standard output of a run that must have succeeded (else both streams in the panic).
+pub fn stdout_of(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+/// A data directory of its own (its index, its database, its drafts) sharing the set-up models
+/// and, when set up, the catalogues.
+pub fn data_dir(root: &Path) -> PathBuf {
+    let shared = atzinums_inference::default_data_dir();
+    atzinums_inference::setup::ensure_group(&shared, "embed").expect("embed models");
+    let dir = root.join("data");
+    std::fs::create_dir_all(&dir).unwrap();
+    for part in ["models", "catalogues"] {
+        if shared.join(part).exists() {
+            std::os::unix::fs::symlink(shared.join(part), dir.join(part)).unwrap();
+        }
+    }
+    dir
+}

@@ -21,6 +21,7 @@ use atzinums_pipeline::{
 };
 use atzinums_retrieval::{CaseDescription, Mode, Retriever, SimilarOptions};
 use clap::Args;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -582,27 +583,36 @@ pub fn calibrate(args: CalibrateArgs, max_input_bytes: u64, data_dir: &Path) -> 
         "calibrating on {} decided cases (each without itself as a precedent)",
         decided.len()
     );
-    let mut records = Vec::with_capacity(decided.len());
-    for (i, (c, decision)) in decided.iter().enumerate() {
-        let mut read = match drafter.read_parsed(&c.dir, &c.case) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("skipped {}: {e:#}", c.case.case_id.as_str());
-                continue;
+    // Cases are read and assessed in parallel; records keep the archive's order.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let records: Vec<calibration::Record> = decided
+        .par_iter()
+        .filter_map(|(c, decision)| {
+            let read = drafter.read_parsed(&c.dir, &c.case).and_then(|mut read| {
+                let precedents = drafter.precedents(&mut read)?;
+                Ok((read, precedents))
+            });
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n.is_multiple_of(100) {
+                eprintln!(
+                    "[{n}/{}] {:.1} cases/s",
+                    decided.len(),
+                    n as f64 / started.elapsed().as_secs_f64()
+                );
             }
-        };
-        let precedents = drafter.precedents(&mut read)?;
-        let a = atzinums_pipeline::assess(&read.input, &precedents, &drafter.calibration);
-        records.push(record_of(&read.input.case_id, &a, decision));
-        if (i + 1).is_multiple_of(100) {
-            eprintln!(
-                "[{}/{}] {:.1} cases/s",
-                i + 1,
-                decided.len(),
-                (i + 1) as f64 / started.elapsed().as_secs_f64()
-            );
-        }
-    }
+            match read {
+                Ok((read, precedents)) => {
+                    let a =
+                        atzinums_pipeline::assess(&read.input, &precedents, &drafter.calibration);
+                    Some(record_of(&read.input.case_id, &a, decision))
+                }
+                Err(e) => {
+                    eprintln!("skipped {}: {e:#}", c.case.case_id.as_str());
+                    None
+                }
+            }
+        })
+        .collect();
     let c = Calibration::fit(&records, args.risk);
     let path = save_calibration(data_dir, &c)?;
     // The records themselves (de-identified: case ids, outcomes, scores), for the quality team.

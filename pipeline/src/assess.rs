@@ -67,8 +67,9 @@ pub struct Assessment {
 }
 
 impl Assessment {
-    /// The stratum its calibration comes from: who (adult, child, predicted), whether the
-    /// rules' verdict is stable, and whether the precedents' majority agrees with it.
+    /// The stratum its calibration comes from: who (adult, child, predicted) and whether the
+    /// rules' verdict is stable. Whether the precedents agree is a routing reason of its own,
+    /// so it does not split the calibration data further.
     pub fn stratum(&self) -> String {
         let who = if self.age.is_child() {
             "child"
@@ -78,16 +79,11 @@ impl Assessment {
             "adult"
         };
         format!(
-            "{who}/{}/{}",
+            "{who}/{}",
             if self.rules_stable {
                 "stable"
             } else {
                 "unstable"
-            },
-            if self.precedents_agree() {
-                "agree"
-            } else {
-                "disagree"
             }
         )
     }

@@ -2,7 +2,7 @@
 //! precedents, per-stratum split-conformal thresholds for routing, and confidences that are
 //! observed accuracies, not raw scores.
 //!
-//! Routing's guarantee: within a stratum (who, rules stable or not, precedents agree or not),
+//! Routing's guarantee: within a stratum (who: adult, child, predicted; rules stable or not),
 //! the prediction set `{o : 1 − score(o) ≤ q̂}` holds the signed outcome with probability at least
 //! `1 − risk` for a case exchangeable with the calibration cases. A stratum with too few
 //! calibration cases for that risk gets `q̂ = ∞`: every outcome is in the set, so nothing from it
@@ -245,7 +245,7 @@ mod tests {
     fn record(i: usize, rules: Outcome, vote_for: Outcome, truth: Outcome) -> Record {
         Record {
             case_id: format!("C-{i}"),
-            stratum: "adult/stable/agree".into(),
+            stratum: "adult/stable".into(),
             rules,
             vote: BTreeMap::from([(vote_for, 1.0)]),
             precondition: None,
@@ -270,17 +270,17 @@ mod tests {
             Outcome::GroupI,
         ));
         let c = Calibration::fit(&rs, 0.02);
-        let s = &c.strata["adult/stable/agree"];
+        let s = &c.strata["adult/stable"];
         assert_eq!(s.n, 100);
         // k = ceil(101 × 0.98) = 99 → the 99th smallest nonconformity, which is 0.
         assert_eq!(s.qhat, Some(0.0));
         let scores = BTreeMap::from([(Outcome::GroupII, 1.0), (Outcome::GroupI, 0.0)]);
         assert_eq!(
-            c.prediction_set("adult/stable/agree", &scores),
+            c.prediction_set("adult/stable", &scores),
             vec![Outcome::GroupII]
         );
         // Confidence is the observed accuracy, smoothed: (99 + 1) / (100 + 2).
-        assert!((c.outcome_confidence("adult/stable/agree", 1.0) - 100.0 / 102.0).abs() < 1e-9);
+        assert!((c.outcome_confidence("adult/stable", 1.0) - 100.0 / 102.0).abs() < 1e-9);
     }
 
     #[test]
@@ -289,9 +289,9 @@ mod tests {
             .map(|i| record(i, Outcome::GroupII, Outcome::GroupII, Outcome::GroupII))
             .collect();
         let c = Calibration::fit(&few, 0.02);
-        assert_eq!(c.strata["adult/stable/agree"].qhat, None);
+        assert_eq!(c.strata["adult/stable"].qhat, None);
         let scores = BTreeMap::from([(Outcome::GroupII, 1.0), (Outcome::GroupI, 0.0)]);
-        assert_eq!(c.prediction_set("adult/stable/agree", &scores).len(), 2);
+        assert_eq!(c.prediction_set("adult/stable", &scores).len(), 2);
         // 10 % wrong: the 98 % quantile reaches the wrong ones' nonconformity (1.0).
         let mut noisy: Vec<Record> = (0..90)
             .map(|i| record(i, Outcome::GroupII, Outcome::GroupII, Outcome::GroupII))
@@ -300,10 +300,10 @@ mod tests {
             (90..100).map(|i| record(i, Outcome::GroupII, Outcome::GroupII, Outcome::GroupIII)),
         );
         let c = Calibration::fit(&noisy, 0.02);
-        assert_eq!(c.strata["adult/stable/agree"].qhat, Some(1.0));
-        assert!(c.prediction_set("adult/stable/agree", &scores).len() > 1);
+        assert_eq!(c.strata["adult/stable"].qhat, Some(1.0));
+        assert!(c.prediction_set("adult/stable", &scores).len() > 1);
         // An unknown stratum never routes standard either.
-        assert_eq!(c.prediction_set("child/stable/agree", &scores).len(), 2);
+        assert_eq!(c.prediction_set("child/stable", &scores).len(), 2);
     }
 
     #[test]

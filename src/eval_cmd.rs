@@ -12,7 +12,6 @@ use atzinums_eval::metrics::{accuracy, mean_absolute_error, percentile, quadrati
 use atzinums_models::{DecisionJson, Outcome, RouteKind};
 use atzinums_pipeline::{DraftRecord, PipelineConfig};
 use clap::Args;
-use rayon::prelude::*;
 use serde_json::json;
 
 use crate::pipeline_cmd::{Drafter, Latency, load_calibration};
@@ -67,8 +66,9 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
     let drafter = Drafter::open(data_dir, config, calibration, max_input_bytes)?;
     eprintln!("drafting {} cases", cases.len());
     let done = std::sync::atomic::AtomicUsize::new(0);
+    // One case at a time: the embedder already uses every core.
     let results: Vec<anyhow::Result<Scored>> = cases
-        .par_iter()
+        .iter()
         .map(|(c, d)| {
             let (record, latency) = drafter
                 .draft(&c.dir)

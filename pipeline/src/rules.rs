@@ -352,7 +352,15 @@ impl RuleSet {
                 format!("child_disability for a person of {} years", age.years),
             );
         }
-        match (self.pct_band(o, age), fields.work_capacity_loss_pct) {
+        // Predicted disability carries the percentage of the group it anticipates (any band)
+        // for a person of working age, none for a child or a pensioner.
+        let band = match o {
+            Outcome::PredictedDisability if age.exemption() == PctExemption::None => {
+                Some((25, 100))
+            }
+            _ => self.pct_band(o, age),
+        };
+        match (band, fields.work_capacity_loss_pct) {
             (Some((lo, hi)), Some(p)) if p < lo || p > hi => add(
                 "pct_band",
                 format!("{o} requires {lo}–{hi} %, the draft says {p} %"),
@@ -601,6 +609,25 @@ mod tests {
         )[0]
         .message;
         assert!(msg.contains("25–59") && msg.contains("70"), "{msg}");
+    }
+
+    #[test]
+    fn predicted_disability_takes_a_percentage_only_at_working_age() {
+        let r = rule_set_on(date(2025, 6, 1));
+        let p = profile([0, 0, 0, 2, 0, 0]);
+        let six = atzinums_models::TermMonths::new(6).map(Term::Months).ok();
+        let fields = |pct| DecisionFields {
+            outcome: Outcome::PredictedDisability,
+            work_capacity_loss_pct: pct,
+            term: six,
+            special_care: None,
+            transport: None,
+        };
+        assert!(r.check(&fields(Some(65)), &p, ADULT).is_empty());
+        assert_eq!(
+            r.check(&fields(Some(65)), &p, PENSIONER)[0].code,
+            "pct_not_allowed"
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use atzinums_ingest::case_file::CaseFile;
-use atzinums_models::{ApplicationKind, CaseJson, OpinionKind, Outcome, PreviousDecision};
+use atzinums_models::{
+    ApplicationKind, CaseJson, DocumentKind, OpinionKind, Outcome, PreviousDecision,
+};
 use chrono::NaiveDate;
 
 use crate::rules::Age;
@@ -52,6 +54,25 @@ impl CaseInput {
 
     pub fn age(&self) -> Age {
         Age::on(self.birth_date, self.birth_year, self.submitted_at)
+    }
+
+    /// Whether `document` is the person's self-assessment.
+    pub fn is_self_assessment(&self, document: &str) -> bool {
+        self.file
+            .documents
+            .iter()
+            .any(|d| d.id == document && d.kind == DocumentKind::SelfAssessment)
+    }
+
+    /// A medical document two or more levels away from the case's level on some domain. A
+    /// self-assessment that far away is the person's view of themselves, which the expert
+    /// reads anyway: not a conflict between documents.
+    pub fn medical_documents_conflict(&self) -> bool {
+        self.file.functioning.values().any(|f| {
+            f.conflicting
+                .iter()
+                .any(|e| !self.is_self_assessment(&e.document))
+        })
     }
 
     /// The text of one page, if the document and page exist.

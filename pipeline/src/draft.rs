@@ -190,7 +190,20 @@ fn view(case: &CaseInput, a: &Assessment, fields: &DraftFields) -> Value {
                 "level": f.qualifier.latvian(),
                 "cite": f.supporting.first().map(cite).unwrap_or_default(),
                 "by_model": by_model(file, f.supporting.first()),
-                "conflicting": f.conflicting.iter().map(cite).collect::<Vec<_>>().join(" "),
+                "conflicting": f
+                    .conflicting
+                    .iter()
+                    .filter(|e| !case.is_self_assessment(&e.document))
+                    .map(cite)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "self_view": f
+                    .conflicting
+                    .iter()
+                    .filter(|e| case.is_self_assessment(&e.document))
+                    .map(cite)
+                    .collect::<Vec<_>>()
+                    .join(" "),
             })
         })
         .collect();
@@ -311,13 +324,11 @@ fn justification(case: &CaseInput, a: &Assessment, fields: &DraftFields) -> Vec<
         lines
             .push("Vērtējums ir uz robežas: viena ierobežojuma pakāpe var mainīt iznākumu.".into());
     }
-    if case
-        .file
-        .functioning
-        .values()
-        .any(|f| !f.conflicting.is_empty())
-    {
-        lines.push("Dokumentos ir pretrunīgi vērtējumi; tie jāizvērtē ārstam ekspertam.".into());
+    if case.medical_documents_conflict() {
+        lines.push(
+            "Medicīniskajos dokumentos ir pretrunīgi vērtējumi; tie jāizvērtē ārstam ekspertam."
+                .into(),
+        );
     }
     lines
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use atzinums_ingest::case_file::CaseFlag;
-use atzinums_models::{ApplicationKind, DocumentKind, Outcome, ReasonCode, Route};
+use atzinums_models::{ApplicationKind, Outcome, ReasonCode, Route};
 use serde::{Deserialize, Serialize};
 
 use crate::assess::{Assessment, UsedPrecedent};
@@ -96,7 +96,7 @@ fn reasons(
     if a.age.is_child() {
         r.insert(ReasonCode::Child);
     }
-    if medical_documents_conflict(case) {
+    if case.medical_documents_conflict() {
         r.insert(ReasonCode::ConflictingDocuments);
     }
     if flags.contains(&CaseFlag::ScannedPages) || flags.contains(&CaseFlag::UnreadableDocument) {
@@ -147,19 +147,4 @@ fn reasons(
         r.insert(ReasonCode::VerificationFailed);
     }
     r.into_iter().collect()
-}
-
-/// A medical document two or more levels away from the case's level. A self-assessment that far
-/// away is the person's view of themselves, which the expert reads anyway: not a conflict.
-fn medical_documents_conflict(case: &CaseInput) -> bool {
-    let is_self = |doc: &str| {
-        case.file
-            .documents
-            .iter()
-            .any(|d| d.id == doc && d.kind == DocumentKind::SelfAssessment)
-    };
-    case.file
-        .functioning
-        .values()
-        .any(|f| f.conflicting.iter().any(|e| !is_self(&e.document)))
 }

@@ -14,7 +14,7 @@ use atzinums_pipeline::{DraftRecord, PipelineConfig};
 use clap::Args;
 use serde_json::json;
 
-use crate::pipeline_cmd::{Drafter, Latency, load_calibration};
+use crate::pipeline_cmd::{Drafter, Latency, decided_examinations, load_calibration};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -48,12 +48,7 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
     for e in &dataset.errors {
         eprintln!("skipped {}: {} ({})", e.case_id_or_dir, e.message, e.field);
     }
-    let mut cases: Vec<_> = dataset
-        .cases
-        .iter()
-        .filter(|c| c.case.kind.is_examination())
-        .filter_map(|c| c.decision.as_ref().map(|d| (c, d)))
-        .collect();
+    let mut cases = decided_examinations(&dataset);
     if let Some(limit) = args.limit {
         cases.truncate(limit);
     }
@@ -65,16 +60,16 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
     };
     let drafter = Drafter::open(data_dir, config, calibration, max_input_bytes)?;
     eprintln!("drafting {} cases", cases.len());
-    let done = std::sync::atomic::AtomicUsize::new(0);
     // One case at a time: the embedder already uses every core.
     let results: Vec<anyhow::Result<Scored>> = cases
         .iter()
-        .map(|(c, d)| {
+        .enumerate()
+        .map(|(i, (c, d))| {
             let (record, latency) = drafter
                 .draft(&c.dir)
                 .with_context(|| format!("case {}", c.case.case_id.as_str()))?;
             crate::pipeline_cmd::keep(data_dir, &c.dir, &record)?;
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let n = i + 1;
             if n.is_multiple_of(50) {
                 eprintln!(
                     "[{n}/{}] {:.1} cases/s",

@@ -13,7 +13,7 @@ use atzinums_models::{
 use atzinums_retrieval::Precedent;
 use serde::{Deserialize, Serialize};
 
-use crate::calibration::Calibration;
+use crate::calibration::{Calibration, best_outcome, combined_score, judged};
 use crate::case::CaseInput;
 use crate::rules::{Age, OpinionFacts, RuleSet, RulesVerdict, rule_set_on};
 
@@ -95,7 +95,7 @@ impl Assessment {
 }
 
 fn top(m: &BTreeMap<Outcome, f64>) -> Option<Outcome> {
-    // Highest share; ties go to the more severe-looking later variant deterministically.
+    // Highest share; a tie goes to the outcome first in declaration order.
     m.iter()
         .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
         .map(|(o, _)| *o)
@@ -121,20 +121,13 @@ pub fn assess(
 
     let vote = outcome_vote(precedents);
     let w = calibration.rules_weight;
-    let mut scores: BTreeMap<Outcome, f64> = BTreeMap::new();
-    for o in Outcome::ALL.iter().copied().filter(|o| judged(*o)) {
-        let s =
-            w * f64::from(u8::from(o == rules)) + (1.0 - w) * vote.get(&o).copied().unwrap_or(0.0);
-        scores.insert(o, s);
-    }
-    let best = scores
+    let scores: BTreeMap<Outcome, f64> = Outcome::ALL
         .iter()
-        .max_by(|a, b| {
-            a.1.total_cmp(b.1)
-                .then((*b.0 != rules).cmp(&(*a.0 != rules)))
-        })
-        .map(|(o, _)| *o)
-        .unwrap_or(rules);
+        .copied()
+        .filter(|o| judged(*o))
+        .map(|o| (o, combined_score(rules, &vote, o, w)))
+        .collect();
+    let best = best_outcome(rules, &vote, w);
 
     let mut a = Assessment {
         rule_set: rules_set.version.to_string(),
@@ -221,11 +214,6 @@ pub fn assess(
         a.opinions.insert(*kind, est);
     }
     a
-}
-
-/// Outcomes a judgement can reach (preconditions are decided before).
-fn judged(o: Outcome) -> bool {
-    !matches!(o, Outcome::Premature | Outcome::Incomplete)
 }
 
 fn outcome_vote(precedents: &[UsedPrecedent]) -> BTreeMap<Outcome, f64> {

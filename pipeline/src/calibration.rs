@@ -220,22 +220,38 @@ impl Calibration {
     }
 }
 
-/// The combined score of outcome `o` for a record at rules weight `w` (as the assessment does).
+/// The combined score of outcome `o`: the rules' weight `w` when it is the rules' outcome, plus
+/// `1 − w` times its share of the precedents' vote. The assessment and the fit share it.
+pub fn combined_score(rules: Outcome, vote: &BTreeMap<Outcome, f64>, o: Outcome, w: f64) -> f64 {
+    w * f64::from(u8::from(o == rules)) + (1.0 - w) * vote.get(&o).copied().unwrap_or(0.0)
+}
+
+/// Outcomes a judgement can reach (preconditions are decided before).
+pub fn judged(o: Outcome) -> bool {
+    !matches!(o, Outcome::Premature | Outcome::Incomplete)
+}
+
+/// The judged outcome with the highest combined score; a tie goes to the rules' outcome.
+/// (An outcome neither voted for nor the rules' scores 0 and cannot win.)
+pub fn best_outcome(rules: Outcome, vote: &BTreeMap<Outcome, f64>, w: f64) -> Outcome {
+    vote.keys()
+        .copied()
+        .filter(|o| judged(*o))
+        .chain([rules])
+        .max_by(|a, b| {
+            combined_score(rules, vote, *a, w)
+                .total_cmp(&combined_score(rules, vote, *b, w))
+                .then((*b != rules).cmp(&(*a != rules)))
+        })
+        .unwrap_or(rules)
+}
+
 fn score(r: &Record, o: Outcome, w: f64) -> f64 {
-    w * f64::from(u8::from(o == r.rules)) + (1.0 - w) * r.vote.get(&o).copied().unwrap_or(0.0)
+    combined_score(r.rules, &r.vote, o, w)
 }
 
 fn predict(r: &Record, w: f64) -> Outcome {
-    let mut candidates: Vec<Outcome> = r.vote.keys().copied().collect();
-    candidates.push(r.rules);
-    candidates
-        .into_iter()
-        .max_by(|a, b| {
-            score(r, *a, w)
-                .total_cmp(&score(r, *b, w))
-                .then((*b != r.rules).cmp(&(*a != r.rules)))
-        })
-        .unwrap_or(r.rules)
+    best_outcome(r.rules, &r.vote, w)
 }
 
 #[cfg(test)]

@@ -7,11 +7,14 @@ mod dataset_cmd;
 mod eval_cmd;
 mod inference_cmd;
 mod ingest_cmd;
+mod jobs_cmd;
 mod pipeline_cmd;
 mod retrieval_bench;
 mod retrieval_cmd;
 mod serve;
+mod submit_cmd;
 mod telemetry;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -78,6 +81,15 @@ enum Command {
     Calibrate(pipeline_cmd::CalibrateArgs),
     /// Draft every case of a labelled dataset and score the drafts against the signed decisions.
     Eval(eval_cmd::EvalArgs),
+    /// Submit dataset case folders as applications (assisted intake; imports, demos, tests).
+    Submit(submit_cmd::SubmitArgs),
+    /// Run the examination workers: intake → examine → review task; precedents after signing.
+    Worker(worker::WorkerArgs),
+    /// The job queue: counts, dead-lettered jobs and their reasons, requeue.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs_cmd::JobsCommand,
+    },
     /// The sandboxed extraction child; started by the service itself.
     #[command(hide = true)]
     ExtractWorker,
@@ -157,6 +169,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             pipeline_cmd::calibrate(args, config.max_document_bytes, &config.data_dir)
         }
         Command::Eval(args) => eval_cmd::run(args, config.max_document_bytes, &config.data_dir),
+        Command::Submit(args) => submit_cmd::run(args, &open_store(&config).await?).await,
+        Command::Worker(args) => {
+            let store = open_store(&config).await?;
+            worker::run(args, store, &config.data_dir, config.max_document_bytes).await
+        }
+        Command::Jobs { command } => jobs_cmd::run(command, &open_store(&config).await?).await,
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command, &config).await,
     }

@@ -12,15 +12,17 @@ use anyhow::{Context, bail};
 use atzinums_eval::dataset::{LoadedCase, LoadedDataset};
 use atzinums_inference::catalogue::Icd10Catalogue;
 use atzinums_inference::embed::Embedder;
+use atzinums_ingest::case_file::{CaseFile, DocumentInput};
 use atzinums_ingest::findings::functioning::learned::FunctioningReader;
-use atzinums_ingest::{ExtractOptions, Sandbox};
+use atzinums_ingest::{ExtractOptions, ExtractedDocument, Failure, Sandbox};
 use atzinums_models::{CaseJson, DecisionJson};
 use atzinums_pipeline::calibration::{self, Calibration};
 use atzinums_pipeline::{
-    CaseInput, DraftRecord, InputRef, ModelRef, PipelineConfig, RunInputs, StageTimes,
+    CaseInput, DraftRecord, InputRef, ModelRef, Page, PipelineConfig, RunInputs, StageTimes,
     UsedPrecedent,
 };
 use atzinums_retrieval::{CaseDescription, Mode, Retriever, SimilarOptions};
+use chrono::NaiveDate;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -108,6 +110,16 @@ pub struct Drafter {
     catalogue: Option<Icd10Catalogue>,
     pub calibration: Calibration,
     pub config: PipelineConfig,
+}
+
+/// A case file with what drafts cite and hash: pages per document, the documents' text, the
+/// inputs' hashes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Assembled {
+    pub file: CaseFile,
+    pub pages: BTreeMap<String, Vec<Page>>,
+    pub text: String,
+    pub inputs: Vec<InputRef>,
 }
 
 /// A case read from its folder.
@@ -248,19 +260,45 @@ impl Drafter {
     fn read_parsed(&self, dir: &Path, case: &CaseJson) -> anyhow::Result<ReadCase> {
         let mut latency = Latency::default();
         let t = Instant::now();
+        let documents = case_folder::document_inputs(dir, case, |bytes| self.extract(bytes));
+        latency.extract = t.elapsed().as_secs_f64();
+        let case_json = std::fs::read(dir.join("case.json"))?;
+        let case_json = InputRef {
+            name: "case.json".into(),
+            sha256: hex::encode(Sha256::digest(&case_json)),
+        };
+        let t = Instant::now();
+        let assembled = self.assemble(documents, case.submitted_at, case_json);
+        latency.findings = t.elapsed().as_secs_f64();
+        let description =
+            CaseDescription::from_case_json(case, assembled.file.clone(), assembled.text);
+        Ok(ReadCase {
+            input: CaseInput::from_case_json(case, assembled.file, assembled.pages),
+            description,
+            inputs: assembled.inputs,
+            latency,
+        })
+    }
+
+    /// Extracts one document's text: plain text here, everything else in the sandbox.
+    pub fn extract(&self, bytes: &[u8]) -> Result<ExtractedDocument, Failure> {
         let options = ExtractOptions {
             ocr: self.config.ocr,
             ..ExtractOptions::default()
         };
-        let documents = case_folder::document_inputs(dir, case, |bytes| {
-            case_folder::extract_text_in_process(bytes, &self.sandbox, &options)
-        });
-        latency.extract = t.elapsed().as_secs_f64();
-        let case_json = std::fs::read(dir.join("case.json"))?;
-        let mut inputs = vec![InputRef {
-            name: "case.json".into(),
-            sha256: hex::encode(Sha256::digest(&case_json)),
-        }];
+        case_folder::extract_text_in_process(bytes, &self.sandbox, &options)
+    }
+
+    /// Assembles the case file of extracted documents (findings, the functioning reader) with
+    /// the pages and text the drafts cite; `application` is the hash of what describes the
+    /// application (case.json, or the stored application).
+    pub fn assemble(
+        &self,
+        documents: Vec<DocumentInput>,
+        submitted_at: NaiveDate,
+        application: InputRef,
+    ) -> Assembled {
+        let mut inputs = vec![application];
         let mut pages = BTreeMap::new();
         let mut text = String::new();
         for d in &documents {
@@ -282,21 +320,22 @@ impl Drafter {
                 }
             }
         }
-        let t = Instant::now();
         let file = atzinums_ingest::case_file::assemble(
             documents,
-            case.submitted_at,
+            submitted_at,
             self.catalogue.as_ref(),
             self.reader.as_ref(),
         );
-        latency.findings = t.elapsed().as_secs_f64();
-        let description = CaseDescription::from_case_json(case, file.clone(), text);
-        Ok(ReadCase {
-            input: CaseInput::from_case_json(case, file, pages),
-            description,
+        Assembled {
+            file,
+            pages,
+            text,
             inputs,
-            latency,
-        })
+        }
+    }
+
+    pub fn retriever(&self) -> &Retriever {
+        &self.retriever
     }
 
     /// The most similar precedents (never the case itself).
@@ -339,7 +378,8 @@ impl Drafter {
         self.run(read, precedents)
     }
 
-    fn run(
+    /// Runs the pipeline on a read case with its precedents.
+    pub fn run(
         &self,
         read: ReadCase,
         precedents: Vec<UsedPrecedent>,

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 pub use assess::{Assessment, UsedPrecedent, assess};
 pub use calibration::Calibration;
-pub use case::CaseInput;
+pub use case::{CaseInput, Page};
 pub use draft::{Draft, DraftError, DraftFields};
 pub use provenance::{DraftRecord, InputRef, ModelRef, PipelineConfig, Provenance};
 pub use route::Routing;

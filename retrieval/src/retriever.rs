@@ -154,6 +154,21 @@ impl Retriever {
         })
     }
 
+    /// Adds (or replaces) `case` as a precedent with its signed `decision`, durably. Embedding
+    /// runs on the calling thread.
+    pub fn add_decided(
+        &self,
+        case: &CaseDescription,
+        decision: &atzinums_models::DecisionJson,
+    ) -> Result<Precedent> {
+        case.check()?;
+        let precedent = Precedent::from_decision(case, decision, PrecedentSource::Store);
+        let points = self.prepare(vec![(precedent.clone(), case)])?;
+        self.index.upsert(points)?;
+        self.index.flush()?;
+        Ok(precedent)
+    }
+
     /// Precedents similar to `case` (never the case itself).
     pub fn similar(&self, case: &CaseDescription, options: &SimilarOptions) -> Result<Vec<Hit>> {
         let query = self.query_for(case, options)?;
@@ -177,10 +192,5 @@ pub async fn add_signed_decision(
             .ok_or_else(|| RetrievalError::NotDecided {
                 case_id: case.case_id.clone(),
             })?;
-    case.check()?;
-    let precedent = Precedent::from_decision(case, &decision, PrecedentSource::Store);
-    let points = retriever.prepare(vec![(precedent.clone(), case)])?;
-    retriever.index.upsert(points)?;
-    retriever.index.flush()?;
-    Ok(precedent)
+    retriever.add_decided(case, &decision)
 }

@@ -56,6 +56,7 @@ macro_rules! transition {
         next
     }};
 }
+pub(crate) use transition;
 
 /// A document's metadata; its bytes come from [`Store::document_bytes`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,7 +111,7 @@ pub struct ReviewTask {
     pub claimed_by: Option<String>,
 }
 
-fn parse<T: std::str::FromStr>(field: &'static str, value: &str) -> Result<T, StoreError>
+pub(crate) fn parse<T: std::str::FromStr>(field: &'static str, value: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
@@ -279,7 +280,8 @@ impl Store {
     }
 
     /// Signs a decision: only a named deciding official can, and only for a case awaiting
-    /// signature. The decision row and the status change commit together.
+    /// signature. The decision row (with the current draft's id), the status change and the job
+    /// that makes it a precedent commit together.
     #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn sign_decision(
         &self,
@@ -298,9 +300,17 @@ impl Store {
         with_db!(&self.db, pool => {
             let mut tx = pool.begin_write().await?;
             transition!(&mut tx, case_id, CaseEvent::Sign, official, None::<&str>);
+            // Kept beside the draft it was made from, for quality.
+            let draft_id: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM drafts WHERE case_id = $1 AND is_current = 1",
+            )
+            .bind(case_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let now = now_ms();
             sqlx::query(
-                "INSERT INTO decisions (id, case_id, outcome, decided_at, signed_by, body, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO decisions (id, case_id, outcome, decided_at, signed_by, body, created_at, draft_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(Uuid::now_v7().to_string())
             .bind(case_id)
@@ -308,9 +318,16 @@ impl Store {
             .bind(decision.decided_at.to_string())
             .bind(&official.id)
             .bind(&body)
-            .bind(now_ms())
+            .bind(now)
+            .bind(&draft_id)
             .execute(&mut *tx)
             .await?;
+            // The signed decision becomes a precedent (a worker embeds and indexes it).
+            sqlx::query(crate::jobs::INSERT_JOB)
+                .bind(Uuid::now_v7().to_string()).bind(crate::examination::PRECEDENT_JOB)
+                .bind(case_id).bind("null").bind(0).bind(5).bind(now)
+                .execute(&mut *tx)
+                .await?;
             append_audit!(&mut tx, official, "decision.sign", case_id,
                 serde_json::json!({ "outcome": decision.outcome.as_str() }));
             tx.commit().await?;

@@ -85,6 +85,12 @@ pub struct JobInfo {
     pub last_error: Option<String>,
 }
 
+impl ClaimedJob {
+    pub(crate) fn lease_token(&self) -> &str {
+        &self.lease_token
+    }
+}
+
 /// What becomes of a failed job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOutcome {
@@ -186,10 +192,8 @@ impl Store {
 
     /// Marks a job done. Fails with `LeaseLost` if the lease expired and another worker took it.
     pub async fn complete_job(&self, job: &ClaimedJob) -> Result<(), StoreError> {
-        let sql = "UPDATE jobs SET state = 'done', lease_token = NULL, lease_until = NULL, updated_at = $1
-             WHERE id = $2 AND lease_token = $3 AND state = 'running'";
         let affected = with_db!(&self.db, pool => {
-            sqlx::query(sql).bind(now_ms()).bind(&job.id).bind(&job.lease_token)
+            sqlx::query(COMPLETE_JOB).bind(now_ms()).bind(&job.id).bind(&job.lease_token)
                 .execute(pool).await?.rows_affected()
         });
         if affected == 0 {
@@ -259,6 +263,15 @@ impl Store {
         })
     }
 
+    /// A case's jobs, oldest first: how its processing went.
+    pub async fn jobs_of_case(&self, case_id: &str) -> Result<Vec<JobInfo>, StoreError> {
+        let sql = "SELECT id, kind, case_id, state, attempts, max_attempts, last_error FROM jobs
+             WHERE case_id = $1 ORDER BY created_at, id";
+        with_db!(&self.db, pool => {
+            sqlx::query(sql).bind(case_id).fetch_all(pool).await?.iter().map(job_info).collect()
+        })
+    }
+
     /// Dead-lettered jobs, oldest first.
     pub async fn dead_jobs(&self, limit: i64) -> Result<Vec<JobInfo>, StoreError> {
         let sql = "SELECT id, kind, case_id, state, attempts, max_attempts, last_error FROM jobs
@@ -279,6 +292,30 @@ impl Store {
         })
     }
 }
+
+pub(crate) const COMPLETE_JOB: &str =
+    "UPDATE jobs SET state = 'done', lease_token = NULL, lease_until = NULL, updated_at = $1
+     WHERE id = $2 AND lease_token = $3 AND state = 'running'";
+
+/// Completes `job` inside the caller's write transaction, returning `LeaseLost` from the
+/// enclosing function (so the transaction rolls back) when the caller no longer holds it: a
+/// step's results then commit with its completion or not at all.
+macro_rules! complete_job_in {
+    ($tx:expr, $job:expr) => {{
+        let job: &$crate::ClaimedJob = $job;
+        let affected = sqlx::query($crate::jobs::COMPLETE_JOB)
+            .bind($crate::now_ms())
+            .bind(&job.id)
+            .bind(job.lease_token())
+            .execute(&mut **$tx)
+            .await?
+            .rows_affected();
+        if affected == 0 {
+            return Err($crate::StoreError::LeaseLost);
+        }
+    }};
+}
+pub(crate) use complete_job_in;
 
 pub(crate) const INSERT_JOB: &str =
     "INSERT INTO jobs (id, kind, case_id, payload, state, priority, attempts,

@@ -12,6 +12,7 @@ mod cases;
 pub mod crypto;
 mod db;
 mod error;
+mod examination;
 mod jobs;
 mod submission;
 pub mod testing;
@@ -27,9 +28,10 @@ pub use cases::{CaseRecord, DocumentRecord, ReviewTask, StatusChange};
 pub use crypto::MasterKey;
 pub use db::Backend;
 pub use error::{InputError, StoreError};
+pub use examination::{ApplicantFacts, DraftRow, EXAMINE_JOB, NewDraft, PRECEDENT_JOB, StepEffect};
 pub use jobs::{ClaimedJob, FailOutcome, JobInfo, JobState, NewJob};
 pub use submission::{
-    ApplicationForm, DocumentForm, NewApplication, NewDocument, NewPerson, Submitted,
+    ApplicationForm, DocumentForm, INTAKE_JOB, NewApplication, NewDocument, NewPerson, Submitted,
 };
 
 /// Default upper bound of one document's size.

@@ -349,7 +349,8 @@ impl Store {
             .bind(Uuid::now_v7().to_string())
             .bind(&person_lookup)
             .bind(&code_sealed)
-            .bind(app.person.birth_date.map(|d| d.to_string()))
+            // An old-format personal code states the birth date: kept, as the rules need the age.
+            .bind(app.person.birth_date.or_else(|| app.person.person_code.birth_date()).map(|d| d.to_string()))
             .bind(app.person.sex.map(|s| s.as_str()))
             .bind(&app.person.region)
             .bind(now)

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use atzinums_models::dataset::DecisionJson;
 use atzinums_models::{CaseEvent, CaseStatus, DocumentKind, MediaType, Role};
+use atzinums_models::{Outcome, RouteKind};
 use atzinums_store::{
-    Actor, ApplicationForm, AuditVerdict, FailOutcome, JobState, NewJob, StoreError,
+    Actor, ApplicationForm, AuditVerdict, FailOutcome, JobState, NewDraft, NewJob, StepEffect,
+    StoreError,
 };
 use bytes::Bytes;
 use common::*;
@@ -27,6 +29,7 @@ contract_tests!(
     failed_jobs_back_off_then_dead_letter,
     eight_workers_complete_each_job_exactly_once,
     review_task_is_held_by_one_expert,
+    pipeline_steps_commit_once_under_their_lease,
     audit_alteration_is_detected,
     audit_deletion_is_detected,
     audit_reordering_is_detected,
@@ -479,6 +482,162 @@ async fn expired_job_lease_is_delivered_again(t: &TestStore) {
             .is_none()
     );
     assert_eq!(t.store.job(&id).await.unwrap().state, JobState::Done);
+}
+
+async fn pipeline_steps_commit_once_under_their_lease(t: &TestStore) {
+    let case_id = t
+        .store
+        .submit(&two_document_application(41))
+        .await
+        .unwrap()
+        .case_id;
+    let worker = Actor::system("worker");
+    let case_file = t.store.put_private(b"{\"case file\": 1}").await.unwrap();
+    let status = |t: &TestStore, case_id: String| {
+        let store = t.store.clone();
+        async move {
+            store
+                .read_case(&case_id, &Actor::system("test"))
+                .await
+                .unwrap()
+                .status
+        }
+    };
+
+    // Intake: a worker whose lease lapsed cannot commit; the one holding the job can, once.
+    let slow = t
+        .store
+        .claim_job(Duration::from_millis(300))
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let intake = t
+        .store
+        .claim_job(Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((intake.id.as_str(), intake.attempt), (slow.id.as_str(), 2));
+    assert!(matches!(
+        t.store
+            .finish_intake(&slow, &case_id, &case_file, 2, &worker)
+            .await,
+        Err(StoreError::LeaseLost)
+    ));
+    assert_eq!(t.store.case_file_sha256(&case_id).await.unwrap(), None);
+    assert_eq!(status(t, case_id.clone()).await, CaseStatus::Submitted);
+    assert_eq!(
+        t.store
+            .finish_intake(&intake, &case_id, &case_file, 2, &worker)
+            .await
+            .unwrap(),
+        StepEffect::Applied
+    );
+    assert!(matches!(
+        t.store
+            .finish_intake(&intake, &case_id, &case_file, 2, &worker)
+            .await,
+        Err(StoreError::LeaseLost)
+    ));
+    assert_eq!(
+        t.store.case_file_sha256(&case_id).await.unwrap(),
+        Some(case_file.sha256.clone())
+    );
+    assert_eq!(status(t, case_id.clone()).await, CaseStatus::Processing);
+
+    // Examine: one current draft, one review task in the route's queue.
+    let examine = t
+        .store
+        .claim_job(Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(examine.kind, atzinums_store::EXAMINE_JOB);
+    assert!(
+        t.store
+            .claim_job(Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_none(),
+        "one examine job"
+    );
+    let draft = NewDraft {
+        draft_id: "D-0000000000000001".into(),
+        route: RouteKind::Complex,
+        outcome: Outcome::GroupIII,
+        queue: "complex".into(),
+        priority: 1,
+        record: t.store.put_private(b"{\"draft\": 1}").await.unwrap(),
+    };
+    assert_eq!(
+        t.store
+            .finish_examination(&examine, &case_id, &draft, &worker)
+            .await
+            .unwrap(),
+        StepEffect::Applied
+    );
+    assert_eq!(status(t, case_id.clone()).await, CaseStatus::ReadyForReview);
+    let tasks = t.store.live_review_tasks(&case_id).await.unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!((tasks[0].queue.as_str(), tasks[0].priority), ("complex", 1));
+    // An examination run again (an admin's extra job) finds the case past it: nothing changes.
+    t.store
+        .enqueue_job(&NewJob::new(
+            atzinums_store::EXAMINE_JOB,
+            Some(case_id.clone()),
+        ))
+        .await
+        .unwrap();
+    let again = t
+        .store
+        .claim_job(Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    let other = NewDraft {
+        draft_id: "D-0000000000000002".into(),
+        ..draft.clone()
+    };
+    assert_eq!(
+        t.store
+            .finish_examination(&again, &case_id, &other, &worker)
+            .await
+            .unwrap(),
+        StepEffect::Skipped(CaseStatus::ReadyForReview)
+    );
+    let drafts = t.store.drafts_of_case(&case_id).await.unwrap();
+    assert_eq!(drafts.len(), 1);
+    assert!(drafts[0].is_current && drafts[0].draft_id == draft.draft_id);
+    assert_eq!(t.store.live_review_tasks(&case_id).await.unwrap().len(), 1);
+
+    // The signed decision records its draft and queues the precedent job.
+    let expert = Actor::person(Role::Expert, "expert-1");
+    for event in [CaseEvent::Claim, CaseEvent::Approve] {
+        t.store
+            .transition_case(&case_id, event, &expert, None)
+            .await
+            .unwrap();
+    }
+    let official = Actor::person(Role::Official, "official-1");
+    t.store
+        .sign_decision(&case_id, &sample_decision(), &official)
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.signed_draft_id(&case_id).await.unwrap(),
+        Some(draft.draft_id.clone())
+    );
+    let precedent = t
+        .store
+        .claim_job(Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (precedent.kind.as_str(), precedent.case_id.as_deref()),
+        (atzinums_store::PRECEDENT_JOB, Some(case_id.as_str()))
+    );
 }
 
 async fn failed_jobs_back_off_then_dead_letter(t: &TestStore) {

@@ -1,0 +1,257 @@
+//! The examination workers on PostgreSQL, killed with SIGKILL again and again mid-batch: every
+//! application must still end with exactly one current draft and one review task, no job
+//! dead-lettered. Then a signature: the signed decision becomes a precedent through the
+//! `precedent` job, and is kept beside the draft it was made from.
+//!
+//! Needs `DATABASE_URL` (CI sets it); without it the test says SKIPPED and passes.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use atzinums_models::{CaseEvent, CaseStatus, DecisionJson, Role};
+use atzinums_store::testing::IsolatedPostgres;
+use atzinums_store::{
+    Actor, BlobLocation, EXAMINE_JOB, INTAKE_JOB, JobState, MasterKey, PRECEDENT_JOB, Store,
+    StoreConfig,
+};
+use common::{atzinums, data_dir, stdout_of};
+
+const KEY: &str = "5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
+const CASES: usize = 6;
+const KILLS: usize = 5;
+
+struct Env {
+    data: PathBuf,
+    url: String,
+}
+
+impl Env {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_atzinums"));
+        c.arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("ATZINUMS_DATABASE_URL", &self.url)
+            .env("ATZINUMS_MASTER_KEY", KEY)
+            .env("ATZINUMS_LOG", "error");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        stdout_of(&self.command(args).output().expect("the binary runs"))
+    }
+
+    fn spawn_worker(&self) -> Child {
+        self.command(&["worker", "--until-idle", "--lease-secs", "2"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the worker starts")
+    }
+
+    async fn store(&self) -> Store {
+        let config = StoreConfig {
+            database_url: self.url.clone(),
+            blobs: BlobLocation::Local {
+                path: self.data.join("blobs"),
+            },
+            max_document_bytes: atzinums_store::DEFAULT_MAX_DOCUMENT_BYTES,
+        };
+        Store::open(&config, &MasterKey::from_hex(KEY).unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+async fn count(store: &Store, state: JobState) -> i64 {
+    store
+        .job_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| *s == state)
+        .map_or(0, |(_, n)| n)
+}
+
+/// Starts a worker, waits until it has completed a job and holds another, then kills it
+/// (SIGKILL) a moment later: mid-batch, usually mid-job. Returns false if the worker finished
+/// the whole queue first.
+async fn kill_mid_batch(env: &Env, store: &Store, pause_ms: u64) -> bool {
+    let done_before = count(store, JobState::Done).await;
+    let mut worker = env.spawn_worker();
+    let started = Instant::now();
+    loop {
+        if worker.try_wait().unwrap().is_some() {
+            return false;
+        }
+        let done = count(store, JobState::Done).await;
+        let running = count(store, JobState::Running).await;
+        if done > done_before && running > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "the worker made no progress in 5 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+    worker.kill().unwrap(); // SIGKILL on Unix
+    worker.wait().unwrap();
+    true
+}
+
+fn run_to_completion(env: &Env) {
+    let status = env
+        .command(&["worker", "--until-idle", "--lease-secs", "2"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "the last worker run failed: {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_workers_survive_sigkill() {
+    let Ok(base) = std::env::var("DATABASE_URL") else {
+        eprintln!("SKIPPED: the PostgreSQL worker crash test needs DATABASE_URL");
+        return;
+    };
+    let pg = IsolatedPostgres::create(&base).await.unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env {
+        data: data_dir(tmp.path()),
+        url: pg.url().to_string(),
+    };
+    workers_survive_sigkill_and_signed_decisions_become_precedents(&env, tmp.path()).await;
+    pg.drop_schema().await.unwrap();
+}
+
+/// The embedded default: SQLite in the data directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_workers_survive_sigkill() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data_dir(tmp.path());
+    let env = Env {
+        url: format!("sqlite://{}", data.join("atzinums.db").display()),
+        data,
+    };
+    workers_survive_sigkill_and_signed_decisions_become_precedents(&env, tmp.path()).await;
+}
+
+async fn workers_survive_sigkill_and_signed_decisions_become_precedents(env: &Env, tmp: &Path) {
+    let cases = tmp.join("cases");
+    stdout_of(&atzinums(
+        &env.data,
+        &[
+            "synth",
+            "--cases",
+            &CASES.to_string(),
+            "--seed",
+            "31",
+            "--identified",
+            "--out",
+            cases.to_str().unwrap(),
+        ],
+    ));
+    let folders: Vec<PathBuf> = {
+        let mut f: Vec<_> = std::fs::read_dir(cases.join("cases"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        f.sort();
+        f
+    };
+    let mut args = vec!["submit"];
+    args.extend(folders.iter().map(|p| p.to_str().unwrap()));
+    let submitted = env.run(&args);
+    // "<folder> → <case id>"
+    let case_of: BTreeMap<PathBuf, String> = submitted
+        .lines()
+        .map(|l| {
+            let (dir, case) = l.split_once(" → ").expect("one line per folder");
+            (PathBuf::from(dir), case.trim().to_string())
+        })
+        .collect();
+    assert_eq!(case_of.len(), CASES, "{submitted}");
+    // Submitting again is idempotent.
+    assert!(
+        env.run(&args)
+            .lines()
+            .all(|l| l.ends_with("(submitted before)"))
+    );
+
+    let store = env.store().await;
+    let mut kills = 0;
+    for round in 0..KILLS {
+        if kill_mid_batch(env, &store, 150 + 400 * round as u64).await {
+            kills += 1;
+        }
+    }
+    run_to_completion(env);
+    assert!(kills >= 2, "only {kills} kills landed mid-batch");
+
+    let mut retried = 0;
+    for case_id in case_of.values() {
+        let drafts = store.drafts_of_case(case_id).await.unwrap();
+        let current: Vec<_> = drafts.iter().filter(|d| d.is_current).collect();
+        assert_eq!(current.len(), 1, "{case_id}: {drafts:?}");
+        assert_eq!(drafts.len(), 1, "{case_id}: one examination, one draft");
+        let tasks = store.live_review_tasks(case_id).await.unwrap();
+        assert_eq!(tasks.len(), 1, "{case_id}: {tasks:?}");
+        assert_eq!(tasks[0].queue, current[0].route.as_str());
+        let case = store
+            .read_case(case_id, &Actor::system("test"))
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::ReadyForReview);
+        let jobs = store.jobs_of_case(case_id).await.unwrap();
+        let kinds: Vec<_> = jobs.iter().map(|j| j.kind.as_str()).collect();
+        assert_eq!(kinds, [INTAKE_JOB, EXAMINE_JOB], "{case_id}: {jobs:?}");
+        assert!(jobs.iter().all(|j| j.state == JobState::Done), "{jobs:?}");
+        retried += jobs.iter().filter(|j| j.attempts > 1).count();
+    }
+    assert!(
+        retried > 0,
+        "no job was ever taken over after a kill: the kills did not land mid-job"
+    );
+    assert_eq!(count(&store, JobState::Dead).await, 0);
+
+    // A deciding official signs one case: the decision is kept beside its draft, and the
+    // precedent job puts it in the index.
+    let expert = Actor::person(Role::Expert, "expert-1");
+    let official = Actor::person(Role::Official, "official-1");
+    let (folder, case_id) = case_of.iter().next().unwrap();
+    let draft = store.current_draft(case_id).await.unwrap().unwrap();
+    for event in [CaseEvent::Claim, CaseEvent::Approve] {
+        store
+            .transition_case(case_id, event, &expert, None)
+            .await
+            .unwrap();
+    }
+    let decision: DecisionJson = serde_json::from_slice(
+        &std::fs::read(folder.join("decision.json")).expect("synthetic cases are decided"),
+    )
+    .unwrap();
+    store
+        .sign_decision(case_id, &decision, &official)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.signed_draft_id(case_id).await.unwrap(),
+        Some(draft.draft_id)
+    );
+    run_to_completion(env);
+    let jobs = store.jobs_of_case(case_id).await.unwrap();
+    let precedent = jobs.iter().find(|j| j.kind == PRECEDENT_JOB).unwrap();
+    assert_eq!(precedent.state, JobState::Done, "{precedent:?}");
+    // The same documents now find the signed case as their nearest precedent.
+    let similar = env.run(&["similar", folder.to_str().unwrap(), "--json"]);
+    assert!(similar.contains(case_id.as_str()), "{similar}");
+
+    eprintln!("{kills} kills mid-batch; {retried} job(s) taken over after a kill");
+    store.close().await;
+}

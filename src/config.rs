@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use atzinums_store::{BlobLocation, DEFAULT_MAX_DOCUMENT_BYTES, MasterKey, StoreConfig};
+use atzinums_store::{BlobLocation, DEFAULT_MAX_DOCUMENT_BYTES, MasterKey, Store, StoreConfig};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,16 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("atzinums.db").display()))
+    }
+
+    /// Opens the store this configuration names (creating the data directory).
+    pub async fn open_store(&self) -> anyhow::Result<Store> {
+        let key = self.master_key()?;
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
+        Store::open(&self.store_config(), &key)
+            .await
+            .context("cannot open the store")
     }
 
     pub fn store_config(&self) -> StoreConfig {

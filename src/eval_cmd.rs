@@ -1,15 +1,20 @@
 //! `atzinums eval --cases DATASET`: the production pipeline over a labelled set (the archive is
 //! whatever `atzinums index` built and `atzinums calibrate` fitted), scored against the signed
-//! decisions. A minimal scorer: outcome accuracy, quadratic-weighted kappa, percentage MAE, term
-//! accuracy, routing (share standard and their accuracy), groundedness, latency per stage.
+//! decisions: outcome accuracy (with a seeded bootstrap interval) and confusion matrix,
+//! quadratic-weighted kappa, percentage MAE, term accuracy, opinion F1, calibration (ECE and the
+//! reliability bins), routing (share standard and their accuracy), groundedness, latency per
+//! stage.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use atzinums_eval::metrics::{accuracy, mean_absolute_error, percentile, quadratic_weighted_kappa};
-use atzinums_models::{DecisionJson, Outcome, RouteKind};
+use atzinums_eval::metrics::{
+    accuracy, bootstrap_interval, confusion_matrix, expected_calibration_error, f1,
+    mean_absolute_error, percentile, quadratic_weighted_kappa,
+};
+use atzinums_models::{DecisionJson, OpinionKind, Outcome, RouteKind};
 use atzinums_pipeline::{DraftRecord, PipelineConfig};
 use clap::Args;
 use serde_json::json;
@@ -52,12 +57,12 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
     if let Some(limit) = args.limit {
         cases.truncate(limit);
     }
-    let calibration = load_calibration(data_dir, args.risk)?;
     let config = PipelineConfig {
         k: args.k,
         risk: args.risk,
         ..PipelineConfig::default()
     };
+    let calibration = load_calibration(data_dir, &config)?;
     let drafter = Drafter::open(data_dir, config, calibration, max_input_bytes)?;
     eprintln!("drafting {} cases", cases.len());
     // One case at a time: the embedder already uses every core.
@@ -124,6 +129,9 @@ fn prediction_json(s: &Scored) -> serde_json::Value {
         "latency": s.latency,
     })
 }
+
+/// Fixed, so that the intervals of two runs on the same drafts are the same.
+const BOOTSTRAP_SEED: u64 = 20_261_127;
 
 /// none < III < II < I as 0..=3.
 fn ordinal(o: Outcome) -> Option<usize> {
@@ -195,12 +203,63 @@ fn summarise(scored: &[Scored], seconds: f64) -> serde_json::Value {
             "total": stage(Latency::total),
         })
     };
+    // Confidence of the drafted outcome against whether it was right: the reliability diagram.
+    let confidence: Vec<(f64, bool)> = scored
+        .iter()
+        .map(|s| {
+            (
+                s.record.assessment.outcome.confidence,
+                s.record.draft.fields.outcome == s.truth.outcome,
+            )
+        })
+        .collect();
+    let calibration = expected_calibration_error(&confidence, 10)
+        .map(|(ece, bins)| json!({ "ece": ece, "bins": bins }));
+    let index = |o: Outcome| Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
+    let confusion = confusion_matrix(
+        &outcomes
+            .iter()
+            .map(|(p, t)| (index(*p), index(*t)))
+            .collect::<Vec<_>>(),
+        Outcome::ALL.len(),
+    );
+    // Requested opinions: granted in the draft against granted in the decision.
+    let opinion_f1: serde_json::Map<String, serde_json::Value> = OpinionKind::ALL
+        .iter()
+        .map(|kind| {
+            let pairs: Vec<(bool, bool)> = scored
+                .iter()
+                .filter_map(|s| {
+                    let truth = *s.truth.opinions.get(kind)?;
+                    Some((
+                        s.record.draft.fields.opinions.get(kind) == Some(&true),
+                        truth,
+                    ))
+                })
+                .collect();
+            (kind.as_str().to_string(), json!(f1(&pairs)))
+        })
+        .collect();
+    let accuracy_interval = bootstrap_interval(
+        &outcomes,
+        |pairs: &[(Outcome, Outcome)]| accuracy(pairs),
+        1000,
+        0.95,
+        BOOTSTRAP_SEED,
+    );
     // A case's inputs are its case.json and its documents.
     let five_documents = |s: &Scored| s.record.provenance.inputs.len() == 6;
     json!({
         "cases": scored.len(),
         "seconds": seconds,
         "outcome_accuracy": accuracy(&outcomes),
+        "outcome_accuracy_95": accuracy_interval,
+        "confusion": {
+            "labels": Outcome::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+            "rows_true_columns_drafted": confusion,
+        },
+        "calibration": calibration,
+        "opinion_f1": opinion_f1,
         "quadratic_weighted_kappa": quadratic_weighted_kappa(&ordinal_pairs, 4),
         "pct_mae": mean_absolute_error(&pct),
         "term_accuracy_when_outcome_right": accuracy(&terms),

@@ -18,8 +18,7 @@ mod worker;
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use atzinums_store::{AuditVerdict, Store};
+use atzinums_store::AuditVerdict;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
@@ -124,18 +123,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Demo => {
             config.ensure_demo_key()?;
-            let store = open_store(&config).await?;
+            let store = config.open_store().await?;
             println!("Atzinums demo: data in {}", config.data_dir.display());
             serve::run(&config, store).await
         }
         Command::Serve => {
-            let store = open_store(&config).await?;
+            let store = config.open_store().await?;
             serve::run(&config, store).await
         }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let store = open_store(&config).await?;
+            let store = config.open_store().await?;
             match store.verify_audit().await? {
                 AuditVerdict::Intact { entries } => {
                     println!("audit log intact: {entries} entries");
@@ -162,29 +161,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Draft(args) => {
             pipeline_cmd::draft(args, config.max_document_bytes, &config.data_dir)
         }
-        Command::Replay(args) => {
-            pipeline_cmd::replay(args, config.max_document_bytes, &config.data_dir)
-        }
+        Command::Replay(args) => pipeline_cmd::replay(args, &config).await,
         Command::Calibrate(args) => {
             pipeline_cmd::calibrate(args, config.max_document_bytes, &config.data_dir)
         }
         Command::Eval(args) => eval_cmd::run(args, config.max_document_bytes, &config.data_dir),
-        Command::Submit(args) => submit_cmd::run(args, &open_store(&config).await?).await,
+        Command::Submit(args) => submit_cmd::run(args, &config.open_store().await?).await,
         Command::Worker(args) => {
-            let store = open_store(&config).await?;
+            let store = config.open_store().await?;
             worker::run(args, store, &config.data_dir, config.max_document_bytes).await
         }
-        Command::Jobs { command } => jobs_cmd::run(command, &open_store(&config).await?).await,
+        Command::Jobs { command } => jobs_cmd::run(command, &config.open_store().await?).await,
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command, &config).await,
     }
-}
-
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let key = config.master_key()?;
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
-    Store::open(&config.store_config(), &key)
-        .await
-        .context("cannot open the store")
 }

@@ -18,8 +18,8 @@ use atzinums_ingest::{ExtractOptions, ExtractedDocument, Failure, Sandbox};
 use atzinums_models::{CaseJson, DecisionJson};
 use atzinums_pipeline::calibration::{self, Calibration};
 use atzinums_pipeline::{
-    CaseInput, DraftRecord, InputRef, ModelRef, Page, PipelineConfig, RunInputs, StageTimes,
-    UsedPrecedent,
+    CaseInput, DraftRecord, InputRef, ModelRef, Page, PipelineConfig, RetrievalMode, RunInputs,
+    StageTimes, UsedPrecedent,
 };
 use atzinums_retrieval::{CaseDescription, Mode, Retriever, SimilarOptions};
 use chrono::NaiveDate;
@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::case_folder;
+use crate::config::Config;
 use crate::retrieval_cmd::{load_e5, open_index};
 
 #[derive(Args)]
@@ -60,6 +61,9 @@ pub struct CalibrateArgs {
     /// over the first ones keeps them apart).
     #[arg(long, default_value_t = 1000)]
     cases: usize,
+    /// Precedents to retrieve: drafts must use the same number for the bounds to hold.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
     #[arg(long, default_value_t = 0.02)]
     risk: f64,
 }
@@ -147,7 +151,7 @@ fn drafts_dir(data_dir: &Path) -> PathBuf {
 
 /// The current calibration, or the uncalibrated one (which routes nothing standard) with a
 /// note on stderr.
-pub fn load_calibration(data_dir: &Path, risk: f64) -> anyhow::Result<Calibration> {
+pub fn load_calibration(data_dir: &Path, config: &PipelineConfig) -> anyhow::Result<Calibration> {
     let path = calibration_path(data_dir);
     match std::fs::read(&path) {
         Ok(bytes) => {
@@ -165,10 +169,23 @@ pub fn load_calibration(data_dir: &Path, risk: f64) -> anyhow::Result<Calibratio
                     calibration::CALIBRATION_FORMAT
                 );
             }
-            if (c.risk - risk).abs() > 1e-12 {
+            // Its error bound holds only for drafts made the way its cases were.
+            if c.config != *config {
                 bail!(
-                    "the calibration was fitted at risk {} but {risk} was asked: run `atzinums calibrate ARCHIVE --risk {risk}`",
-                    c.risk
+                    "the calibration was fitted with k {} at risk {} ({:?} search{}) but this run asks k {} at risk {}: \
+                     run `atzinums calibrate ARCHIVE --k {} --risk {}`, or use the calibrated settings",
+                    c.config.k,
+                    c.config.risk,
+                    c.config.mode,
+                    if c.config.functioning_reader {
+                        ", trained reader"
+                    } else {
+                        ""
+                    },
+                    config.k,
+                    config.risk,
+                    config.k,
+                    config.risk
                 );
             }
             Ok(c)
@@ -177,7 +194,7 @@ pub fn load_calibration(data_dir: &Path, risk: f64) -> anyhow::Result<Calibratio
             eprintln!(
                 "not calibrated yet (`atzinums calibrate ARCHIVE`): every case goes to the complex queue"
             );
-            Ok(Calibration::uncalibrated(risk))
+            Ok(Calibration::uncalibrated(config))
         }
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
@@ -340,10 +357,10 @@ impl Drafter {
 
     /// The most similar precedents (never the case itself).
     pub fn precedents(&self, read: &mut ReadCase) -> anyhow::Result<Vec<UsedPrecedent>> {
-        let mode = match self.config.mode.as_str() {
-            "dense" => Mode::Dense,
-            "sparse" => Mode::Sparse,
-            _ => Mode::Hybrid,
+        let mode = match self.config.mode {
+            RetrievalMode::Dense => Mode::Dense,
+            RetrievalMode::Sparse => Mode::Sparse,
+            RetrievalMode::Hybrid => Mode::Hybrid,
         };
         let options = SimilarOptions {
             k: self.config.k,
@@ -424,13 +441,9 @@ fn config_for(k: usize, risk: f64) -> PipelineConfig {
 }
 
 pub fn draft(args: DraftArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Result<()> {
-    let calibration = load_calibration(data_dir, args.risk)?;
-    let drafter = Drafter::open(
-        data_dir,
-        config_for(args.k, args.risk),
-        calibration,
-        max_input_bytes,
-    )?;
+    let config = config_for(args.k, args.risk);
+    let calibration = load_calibration(data_dir, &config)?;
+    let drafter = Drafter::open(data_dir, config, calibration, max_input_bytes)?;
     let (record, latency) = drafter.draft(&args.case_dir)?;
     let path = keep(data_dir, &args.case_dir, &record)?;
     let r = &record;
@@ -505,7 +518,7 @@ pub fn draft(args: DraftArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::
     Ok(())
 }
 
-pub fn replay(args: ReplayArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Result<()> {
+pub async fn replay(args: ReplayArgs, config: &Config) -> anyhow::Result<()> {
     if !args.draft_id.starts_with("D-")
         || args.draft_id.len() != 18
         || !args.draft_id[2..].chars().all(|c| c.is_ascii_hexdigit())
@@ -515,19 +528,47 @@ pub fn replay(args: ReplayArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow
             args.draft_id.chars().take(40).collect::<String>()
         );
     }
+    let (data_dir, max_input_bytes) = (&config.data_dir, config.max_document_bytes);
     let path = drafts_dir(data_dir).join(format!("{}.json", args.draft_id));
-    let bytes = std::fs::read(&path).with_context(|| {
-        format!(
-            "no draft {} under {}",
-            args.draft_id,
-            drafts_dir(data_dir).display()
-        )
-    })?;
-    let stored: StoredDraft =
-        serde_json::from_slice(&bytes).with_context(|| format!("{} is damaged", path.display()))?;
-    let replayed = replay_record(&stored.record, &stored.case_dir, max_input_bytes, data_dir)?;
-    if replayed.output_sha256 == stored.record.output_sha256
-        && replayed.output_bytes() == stored.record.output_bytes()
+    // A draft of `atzinums draft` is kept in the data directory; a worker's is in the store.
+    let (record, replayed) = if path.exists() {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let stored: StoredDraft = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is damaged", path.display()))?;
+        let drafter = replay_drafter(&stored.record, max_input_bytes, data_dir)?;
+        let read = drafter.read(&stored.case_dir)?;
+        check_inputs(&read, &stored.record)?;
+        let replayed = drafter
+            .run(read, stored.record.provenance.precedents.clone())?
+            .0;
+        (stored.record, replayed)
+    } else {
+        let store = config.open_store().await?;
+        let row = store.draft(&args.draft_id).await?.with_context(|| {
+            format!(
+                "no draft {} under {} nor in the store",
+                args.draft_id,
+                drafts_dir(data_dir).display()
+            )
+        })?;
+        let record: DraftRecord =
+            serde_json::from_slice(&store.document_bytes(&row.record_sha256).await?)
+                .context("the stored draft record is damaged")?;
+        let drafter = Arc::new(replay_drafter(&record, max_input_bytes, data_dir)?);
+        let replayer = atzinums_store::Actor::system("replay");
+        let read =
+            crate::worker::steps::read_application(&store, &drafter, &row.case_id, &replayer)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.reason))?
+                .read()
+                .map_err(|e| anyhow::anyhow!("{}", e.reason))?;
+        check_inputs(&read, &record)?;
+        let replayed = drafter.run(read, record.provenance.precedents.clone())?.0;
+        (record, replayed)
+    };
+    if replayed.output_sha256 == record.output_sha256
+        && replayed.output_bytes() == record.output_bytes()
     {
         println!(
             "{}: byte-identical (output sha256 {})",
@@ -535,7 +576,7 @@ pub fn replay(args: ReplayArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow
         );
         Ok(())
     } else {
-        let a = serde_json::to_value(&stored.record)?;
+        let a = serde_json::to_value(&record)?;
         let b = serde_json::to_value(&replayed)?;
         let differing: Vec<&String> = a
             .as_object()
@@ -546,14 +587,13 @@ pub fn replay(args: ReplayArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow
     }
 }
 
-/// Runs the pipeline again from a record's provenance: the same inputs (checked by hash), the
-/// recorded precedents, calibration, configuration; the same templates and models (checked).
-pub fn replay_record(
+/// A drafter set up as the record's provenance says: the same templates and models (checked),
+/// the recorded calibration and configuration.
+fn replay_drafter(
     record: &DraftRecord,
-    case_dir: &Path,
     max_input_bytes: u64,
     data_dir: &Path,
-) -> anyhow::Result<DraftRecord> {
+) -> anyhow::Result<Drafter> {
     let p = &record.provenance;
     let templates = atzinums_pipeline::draft::template_hashes();
     if templates != p.templates {
@@ -563,8 +603,8 @@ pub fn replay_record(
             templates
         );
     }
-    let calibration = if p.calibration_sha256 == Calibration::uncalibrated(p.config.risk).sha256() {
-        Calibration::uncalibrated(p.config.risk)
+    let calibration = if p.calibration_sha256 == Calibration::uncalibrated(&p.config).sha256() {
+        Calibration::uncalibrated(&p.config)
     } else {
         let path = calibration_archive(data_dir, &p.calibration_sha256);
         let c: Calibration = serde_json::from_slice(
@@ -580,7 +620,12 @@ pub fn replay_record(
     if drafter.models() != p.models {
         bail!("the models differ from the recorded ones: {:?}", p.models);
     }
-    let read = drafter.read(case_dir)?;
+    Ok(drafter)
+}
+
+/// The case's inputs must hash as they did when the draft was made.
+fn check_inputs(read: &ReadCase, record: &DraftRecord) -> anyhow::Result<()> {
+    let p = &record.provenance;
     for (now, then) in read.inputs.iter().zip(&p.inputs) {
         if now != then {
             bail!(
@@ -598,7 +643,7 @@ pub fn replay_record(
             p.inputs.len()
         );
     }
-    Ok(drafter.run(read, p.precedents.clone())?.0)
+    Ok(())
 }
 
 pub fn calibrate(args: CalibrateArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Result<()> {
@@ -608,10 +653,11 @@ pub fn calibrate(args: CalibrateArgs, max_input_bytes: u64, data_dir: &Path) -> 
     let mut decided = decided_examinations(&dataset);
     let skip = decided.len().saturating_sub(args.cases);
     decided.drain(..skip);
+    let config = config_for(args.k, args.risk);
     let drafter = Drafter::open(
         data_dir,
-        config_for(10, args.risk),
-        Calibration::uncalibrated(args.risk),
+        config.clone(),
+        Calibration::uncalibrated(&config),
         max_input_bytes,
     )?;
     eprintln!(
@@ -649,7 +695,7 @@ pub fn calibrate(args: CalibrateArgs, max_input_bytes: u64, data_dir: &Path) -> 
             }
         })
         .collect();
-    let c = Calibration::fit(&records, args.risk);
+    let c = Calibration::fit(&records, &config);
     let path = save_calibration(data_dir, &c)?;
     // The records themselves (de-identified: case ids, outcomes, scores), for the quality team.
     let mut jsonl = String::new();

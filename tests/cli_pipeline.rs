@@ -64,6 +64,11 @@ fn drafts_are_grounded_routed_and_replay_byte_identically() {
         &["calibrate", archive.to_str().unwrap(), "--cases", "100"],
     ));
     assert!(calibrated.contains("calibrated on"), "{calibrated}");
+    // The calibration's bounds hold for drafts made as its cases were: other settings are refused.
+    let out = atzinums(&data, &["draft", case.to_str().unwrap(), "--k", "5"]);
+    assert!(!out.status.success());
+    let refusal = String::from_utf8_lossy(&out.stderr);
+    assert!(refusal.contains("calibrate ARCHIVE --k 5"), "{refusal}");
 
     let out_dir = root.path().join("eval");
     let summary = stdout_of(&atzinums(

@@ -220,6 +220,15 @@ async fn workers_survive_sigkill_and_signed_decisions_become_precedents(env: &En
     );
     assert_eq!(count(&store, JobState::Dead).await, 0);
 
+    // A worker's draft is reproducible from its provenance and the stored documents.
+    let first = store
+        .current_draft(case_of.values().next().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let replay = env.run(&["replay", &first.draft_id]);
+    assert!(replay.contains("byte-identical"), "{replay}");
+
     // A deciding official signs one case: the decision is kept beside its draft, and the
     // precedent job puts it in the index.
     let expert = Actor::person(Role::Expert, "expert-1");

@@ -1,6 +1,7 @@
-//! Metrics for drafts against signed decisions: accuracy, quadratic-weighted kappa over the
-//! ordinal adult outcomes, mean absolute error, percentiles. Small and tested against
-//! hand-computed examples; the quality reports build on them.
+//! Metrics for drafts against signed decisions: accuracy, confusion matrix, quadratic-weighted
+//! kappa over the ordinal adult outcomes, mean absolute error, F1, expected calibration error
+//! with its reliability bins, percentiles, and seeded bootstrap intervals. Small and tested
+//! against hand-computed examples; the quality reports build on them.
 
 /// Share of equal pairs; `None` for no pairs.
 pub fn accuracy<T: PartialEq>(pairs: &[(T, T)]) -> Option<f64> {
@@ -57,6 +58,117 @@ pub fn percentile(values: &[f64], q: f64) -> Option<f64> {
     Some(v[rank - 1])
 }
 
+/// Counts of (predicted, true) pairs over `0..classes`: `m[true][predicted]`.
+pub fn confusion_matrix(pairs: &[(usize, usize)], classes: usize) -> Vec<Vec<u32>> {
+    let mut m = vec![vec![0u32; classes]; classes];
+    for &(predicted, truth) in pairs {
+        if predicted < classes && truth < classes {
+            m[truth][predicted] += 1;
+        }
+    }
+    m
+}
+
+/// F1 of the positive class over (predicted, true) pairs; `None` when neither side has a
+/// positive (nothing to find, nothing claimed).
+pub fn f1(pairs: &[(bool, bool)]) -> Option<f64> {
+    let tp = pairs.iter().filter(|(p, t)| *p && *t).count() as f64;
+    let predicted = pairs.iter().filter(|(p, _)| *p).count() as f64;
+    let actual = pairs.iter().filter(|(_, t)| *t).count() as f64;
+    (predicted + actual > 0.0).then(|| 2.0 * tp / (predicted + actual))
+}
+
+/// One bin of a reliability diagram.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReliabilityBin {
+    /// The bin's confidence range [lower, upper).
+    pub lower: f64,
+    pub upper: f64,
+    pub cases: usize,
+    pub mean_confidence: f64,
+    pub accuracy: f64,
+}
+
+/// Expected calibration error over `bins` equal-width confidence bins of (confidence, right)
+/// pairs: Σ (cases in bin / all) · |accuracy − mean confidence|. Returns it with the non-empty
+/// bins; `None` for no pairs.
+pub fn expected_calibration_error(
+    pairs: &[(f64, bool)],
+    bins: usize,
+) -> Option<(f64, Vec<ReliabilityBin>)> {
+    if pairs.is_empty() || bins == 0 {
+        return None;
+    }
+    let mut sums = vec![(0usize, 0.0f64, 0usize); bins];
+    for &(confidence, right) in pairs {
+        // Confidence 1.0 falls in the last bin.
+        let b = ((confidence.clamp(0.0, 1.0) * bins as f64) as usize).min(bins - 1);
+        sums[b].0 += 1;
+        sums[b].1 += confidence;
+        sums[b].2 += usize::from(right);
+    }
+    let n = pairs.len() as f64;
+    let mut ece = 0.0;
+    let mut reliability = Vec::new();
+    for (b, &(cases, confidence, right)) in sums.iter().enumerate() {
+        if cases == 0 {
+            continue;
+        }
+        let mean_confidence = confidence / cases as f64;
+        let accuracy = right as f64 / cases as f64;
+        ece += cases as f64 / n * (accuracy - mean_confidence).abs();
+        reliability.push(ReliabilityBin {
+            lower: b as f64 / bins as f64,
+            upper: (b + 1) as f64 / bins as f64,
+            cases,
+            mean_confidence,
+            accuracy,
+        });
+    }
+    Some((ece, reliability))
+}
+
+/// A percentile bootstrap interval of `statistic` at `level` (e.g. 0.95) from `resamples`
+/// resamples drawn with a generator seeded by `seed`: the same inputs and seed give the same
+/// interval on every machine. `None` when the statistic is undefined on the data.
+pub fn bootstrap_interval<T: Clone>(
+    items: &[T],
+    statistic: impl Fn(&[T]) -> Option<f64>,
+    resamples: usize,
+    level: f64,
+    seed: u64,
+) -> Option<(f64, f64)> {
+    statistic(items)?;
+    let mut rng = SplitMix64(seed);
+    let mut values = Vec::with_capacity(resamples);
+    let mut sample = Vec::with_capacity(items.len());
+    for _ in 0..resamples {
+        sample.clear();
+        for _ in 0..items.len() {
+            sample.push(items[(rng.next() % items.len() as u64) as usize].clone());
+        }
+        if let Some(v) = statistic(&sample) {
+            values.push(v);
+        }
+    }
+    let tail = (1.0 - level) / 2.0;
+    Some((percentile(&values, tail)?, percentile(&values, 1.0 - tail)?))
+}
+
+/// SplitMix64: a tiny generator whose sequence is fixed by its definition (a crate's generator
+/// may change between versions; a quality report's intervals must not).
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +191,50 @@ mod tests {
         let far =
             quadratic_weighted_kappa(&[(0, 0), (1, 1), (2, 2), (3, 3), (3, 0), (0, 3)], 4).unwrap();
         assert!(near > far, "{near} {far}");
+    }
+
+    #[test]
+    fn ece_matches_a_hand_computed_example() {
+        // Bin [0.2, 0.4): confidences 0.3, 0.3, one right → accuracy 0.5, |0.5 − 0.3| = 0.2.
+        // Bin [0.8, 0.9): 0.8, 0.8 both right → |1.0 − 0.8| = 0.2. Bin [0.9, 1.0]: 1.0 right → 0.
+        // ECE = 2/5·0.2 + 2/5·0.2 + 1/5·0 = 0.16.
+        let pairs = [
+            (0.3, true),
+            (0.3, false),
+            (0.8, true),
+            (0.8, true),
+            (1.0, true),
+        ];
+        let (ece, bins) = expected_calibration_error(&pairs, 10).unwrap();
+        assert!((ece - 0.16).abs() < 1e-12, "{ece}");
+        assert_eq!(bins.len(), 3);
+        assert_eq!((bins[0].cases, bins[0].accuracy), (2, 0.5));
+        assert_eq!((bins[2].lower, bins[2].cases), (0.9, 1));
+        // Perfectly calibrated: 0.
+        let perfect = [(1.0, true), (0.0, false)];
+        assert_eq!(expected_calibration_error(&perfect, 10).unwrap().0, 0.0);
+        assert!(expected_calibration_error(&[], 10).is_none());
+    }
+
+    #[test]
+    fn f1_and_confusion() {
+        // tp 1, predicted 2, actual 2 → 2·1/4.
+        let pairs = [(true, true), (true, false), (false, true), (false, false)];
+        assert_eq!(f1(&pairs), Some(0.5));
+        assert_eq!(f1(&[(false, false)]), None);
+        let m = confusion_matrix(&[(0, 0), (1, 0), (1, 1), (2, 1)], 3);
+        assert_eq!(m, vec![vec![1, 1, 0], vec![0, 1, 1], vec![0, 0, 0]]);
+    }
+
+    #[test]
+    fn bootstrap_is_seeded_and_brackets_the_estimate() {
+        let right: Vec<bool> = (0..200).map(|i| i % 4 != 0).collect(); // accuracy 0.75
+        let share = |xs: &[bool]| accuracy(&xs.iter().map(|&x| (x, true)).collect::<Vec<_>>());
+        let a = bootstrap_interval(&right, share, 500, 0.95, 7).unwrap();
+        assert_eq!(a, bootstrap_interval(&right, share, 500, 0.95, 7).unwrap());
+        assert_ne!(a, bootstrap_interval(&right, share, 500, 0.95, 8).unwrap());
+        assert!(a.0 < 0.75 && 0.75 < a.1 && a.1 - a.0 < 0.15, "{a:?}");
+        assert!(bootstrap_interval::<bool>(&[], share, 500, 0.95, 7).is_none());
     }
 
     #[test]

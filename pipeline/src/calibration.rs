@@ -11,10 +11,12 @@
 use std::collections::BTreeMap;
 
 use atzinums_models::Outcome;
+
+use crate::provenance::PipelineConfig;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub const CALIBRATION_FORMAT: &str = "atzinums-calibration/1";
+pub const CALIBRATION_FORMAT: &str = "atzinums-calibration/2";
 
 /// Candidate weights of the rules (the rest goes to the precedents' vote).
 const RULES_WEIGHTS: [f64; 10] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
@@ -28,8 +30,10 @@ const MIN_BIN: u32 = 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     pub format: String,
-    /// The risk the conformal thresholds were computed for.
-    pub risk: f64,
+    /// How the calibration cases were drafted (precedents retrieved, retrieval mode, reader)
+    /// and the risk the conformal thresholds were computed for: its bounds hold for drafts
+    /// made the same way only.
+    pub config: PipelineConfig,
     pub rules_weight: f64,
     pub strata: BTreeMap<String, Stratum>,
     /// Share of calibration cases whose percentage was within 5 points (of those with one).
@@ -72,10 +76,10 @@ pub struct Record {
 
 impl Calibration {
     /// Before any calibration: confidences are zero and no stratum can route standard.
-    pub fn uncalibrated(risk: f64) -> Calibration {
+    pub fn uncalibrated(config: &PipelineConfig) -> Calibration {
         Calibration {
             format: CALIBRATION_FORMAT.into(),
-            risk,
+            config: config.clone(),
             rules_weight: 0.7,
             strata: BTreeMap::new(),
             pct_within_5: 0.0,
@@ -126,8 +130,14 @@ impl Calibration {
         set.into_iter().map(|(o, _)| o).collect()
     }
 
-    /// Fits on calibration records at `risk`.
-    pub fn fit(records: &[Record], risk: f64) -> Calibration {
+    /// The routing risk the thresholds hold for.
+    pub fn risk(&self) -> f64 {
+        self.config.risk
+    }
+
+    /// Fits on calibration records drafted with `config`, at its risk.
+    pub fn fit(records: &[Record], config: &PipelineConfig) -> Calibration {
+        let risk = config.risk;
         let judged: Vec<&Record> = records
             .iter()
             .filter(|r| r.precondition.is_none())
@@ -196,7 +206,7 @@ impl Calibration {
         });
         Calibration {
             format: CALIBRATION_FORMAT.into(),
-            risk,
+            config: config.clone(),
             rules_weight,
             strata,
             pct_within_5: share(
@@ -285,7 +295,7 @@ mod tests {
             Outcome::GroupII,
             Outcome::GroupI,
         ));
-        let c = Calibration::fit(&rs, 0.02);
+        let c = Calibration::fit(&rs, &PipelineConfig::default());
         let s = &c.strata["adult/stable"];
         assert_eq!(s.n, 100);
         // k = ceil(101 × 0.98) = 99 → the 99th smallest nonconformity, which is 0.
@@ -304,7 +314,7 @@ mod tests {
         let few: Vec<Record> = (0..10)
             .map(|i| record(i, Outcome::GroupII, Outcome::GroupII, Outcome::GroupII))
             .collect();
-        let c = Calibration::fit(&few, 0.02);
+        let c = Calibration::fit(&few, &PipelineConfig::default());
         assert_eq!(c.strata["adult/stable"].qhat, None);
         let scores = BTreeMap::from([(Outcome::GroupII, 1.0), (Outcome::GroupI, 0.0)]);
         assert_eq!(c.prediction_set("adult/stable", &scores).len(), 2);
@@ -315,7 +325,7 @@ mod tests {
         noisy.extend(
             (90..100).map(|i| record(i, Outcome::GroupII, Outcome::GroupII, Outcome::GroupIII)),
         );
-        let c = Calibration::fit(&noisy, 0.02);
+        let c = Calibration::fit(&noisy, &PipelineConfig::default());
         assert_eq!(c.strata["adult/stable"].qhat, Some(1.0));
         assert!(c.prediction_set("adult/stable", &scores).len() > 1);
         // An unknown stratum never routes standard either.
@@ -331,11 +341,17 @@ mod tests {
         rs.extend(
             (60..100).map(|i| record(i, Outcome::GroupII, Outcome::GroupII, Outcome::GroupII)),
         );
-        assert_eq!(Calibration::fit(&rs, 0.02).rules_weight, 0.4);
+        assert_eq!(
+            Calibration::fit(&rs, &PipelineConfig::default()).rules_weight,
+            0.4
+        );
         // Rules right: the largest weight.
         let rs: Vec<Record> = (0..100)
             .map(|i| record(i, Outcome::GroupIII, Outcome::GroupII, Outcome::GroupIII))
             .collect();
-        assert_eq!(Calibration::fit(&rs, 0.02).rules_weight, 1.0);
+        assert_eq!(
+            Calibration::fit(&rs, &PipelineConfig::default()).rules_weight,
+            1.0
+        );
     }
 }

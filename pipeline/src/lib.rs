@@ -21,7 +21,7 @@ pub use assess::{Assessment, UsedPrecedent, assess};
 pub use calibration::Calibration;
 pub use case::{CaseInput, Page};
 pub use draft::{Draft, DraftError, DraftFields};
-pub use provenance::{DraftRecord, InputRef, ModelRef, PipelineConfig, Provenance};
+pub use provenance::{DraftRecord, InputRef, ModelRef, PipelineConfig, Provenance, RetrievalMode};
 pub use route::Routing;
 pub use verify::Verification;
 

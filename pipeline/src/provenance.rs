@@ -22,8 +22,8 @@ pub struct PipelineConfig {
     pub k: usize,
     /// Routing risk: the conformal sets' miscoverage.
     pub risk: f64,
-    /// Retrieval mode (`hybrid`, `dense`, `sparse`).
-    pub mode: String,
+    /// Which arms of precedent search run.
+    pub mode: RetrievalMode,
     pub max_per_diagnosis: Option<usize>,
     /// Read functioning with the trained reader as well as the rules.
     pub functioning_reader: bool,
@@ -31,12 +31,21 @@ pub struct PipelineConfig {
     pub ocr: bool,
 }
 
+/// Which arms of precedent search run (dense vectors, sparse terms, or both fused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetrievalMode {
+    Hybrid,
+    Dense,
+    Sparse,
+}
+
 impl Default for PipelineConfig {
     fn default() -> Self {
         PipelineConfig {
             k: 10,
             risk: 0.02,
-            mode: "hybrid".into(),
+            mode: RetrievalMode::Hybrid,
             max_per_diagnosis: None,
             functioning_reader: true,
             ocr: true,

@@ -69,7 +69,7 @@ fn case() -> CaseInput {
 
 fn drafted() -> (CaseInput, atzinums_pipeline::Assessment, Draft) {
     let case = case();
-    let a = assess(&case, &[], &Calibration::uncalibrated(0.02));
+    let a = assess(&case, &[], &Calibration::uncalibrated(&Default::default()));
     let fields = draft::fields_of(&a);
     let d = draft::render(&case, &a, &fields).unwrap();
     (case, a, d)

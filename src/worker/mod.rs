@@ -51,12 +51,12 @@ pub async fn run(
     data_dir: &Path,
     max_input_bytes: u64,
 ) -> anyhow::Result<()> {
-    let calibration = load_calibration(data_dir, args.risk)?;
     let config = atzinums_pipeline::PipelineConfig {
         k: args.k,
         risk: args.risk,
         ..Default::default()
     };
+    let calibration = load_calibration(data_dir, &config)?;
     let data_dir = data_dir.to_path_buf();
     let drafter = tokio::task::spawn_blocking(move || {
         Drafter::open(&data_dir, config, calibration, max_input_bytes)

@@ -90,7 +90,7 @@ pub struct StoredCaseFile {
 impl StoredCaseFile {
     /// The case as the pipeline and retrieval read it. Without a birth year the rules cannot
     /// tell a child from an adult: refused, never guessed.
-    fn read(&self) -> Result<ReadCase, StepError> {
+    pub fn read(&self) -> Result<ReadCase, StepError> {
         let birth_year = self.birth_year.ok_or_else(|| {
             StepError::permanent(
                 "the applicant's birth date is unknown (not in the application, not in the personal code): enter it and requeue",
@@ -145,7 +145,25 @@ pub async fn intake(
     case_id: &str,
     worker: &Actor,
 ) -> Result<StepEffect, StepError> {
-    let case = store.read_case(case_id, worker).await?;
+    let stored = read_application(store, drafter, case_id, worker).await?;
+    let documents = stored.assembled.inputs.len() - 1;
+    let bytes = serde_json::to_vec(&stored)
+        .map_err(|e| StepError::retry(format!("cannot serialise the case file: {e}")))?;
+    let blob = store.put_private(&bytes).await?;
+    Ok(store
+        .finish_intake(job, case_id, &blob, documents, worker)
+        .await?)
+}
+
+/// Reads a stored application and its documents into its case file (what intake keeps and
+/// replay recomputes).
+pub async fn read_application(
+    store: &Store,
+    drafter: &Arc<Drafter>,
+    case_id: &str,
+    reader: &Actor,
+) -> Result<StoredCaseFile, StepError> {
+    let case = store.read_case(case_id, reader).await?;
     let applicant = store.applicant_facts(case_id).await?;
     let previous_outcome = match &case.previous_case_id {
         Some(previous) => store.decision(previous).await?.map(|d| d.outcome),
@@ -173,7 +191,6 @@ pub async fn intake(
         name: "application".into(),
         sha256: hex::encode(Sha256::digest(application.to_string().as_bytes())),
     };
-    let count = documents.len();
     let drafter = drafter.clone();
     let assembled = blocking(move || {
         let inputs = documents
@@ -199,7 +216,7 @@ pub async fn intake(
         drafter.assemble(inputs, submitted_at, application)
     })
     .await?;
-    let stored = StoredCaseFile {
+    Ok(StoredCaseFile {
         format: CASE_FILE_FORMAT.into(),
         case_id: case_id.to_string(),
         kind: case.kind,
@@ -211,13 +228,7 @@ pub async fn intake(
         requested_opinions: case.requested_opinions,
         previous_outcome,
         assembled,
-    };
-    let bytes = serde_json::to_vec(&stored)
-        .map_err(|e| StepError::retry(format!("cannot serialise the case file: {e}")))?;
-    let blob = store.put_private(&bytes).await?;
-    Ok(store
-        .finish_intake(job, case_id, &blob, count, worker)
-        .await?)
+    })
 }
 
 async fn load_case_file(store: &Store, case_id: &str) -> Result<StoredCaseFile, StepError> {

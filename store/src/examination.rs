@@ -211,6 +211,22 @@ impl Store {
         })
     }
 
+    /// A draft by its id.
+    pub async fn draft(&self, draft_id: &str) -> Result<Option<DraftRow>, StoreError> {
+        let case_id: Option<String> = with_db!(&self.db, pool => {
+            sqlx::query_scalar("SELECT case_id FROM drafts WHERE id = $1")
+                .bind(draft_id).fetch_optional(pool).await?
+        });
+        let Some(case_id) = case_id else {
+            return Ok(None);
+        };
+        Ok(self
+            .drafts_of_case(&case_id)
+            .await?
+            .into_iter()
+            .find(|d| d.draft_id == draft_id))
+    }
+
     /// The case's current draft, if it has one.
     pub async fn current_draft(&self, case_id: &str) -> Result<Option<DraftRow>, StoreError> {
         Ok(self

@@ -91,6 +91,22 @@ impl Latency {
             + self.verify
     }
 
+    /// Seconds per stage, by name.
+    pub fn by_stage(&self) -> BTreeMap<String, f64> {
+        [
+            ("extract", self.extract),
+            ("findings", self.findings),
+            ("embed", self.embed),
+            ("search", self.search),
+            ("assess", self.assess),
+            ("draft", self.draft),
+            ("verify", self.verify),
+        ]
+        .into_iter()
+        .map(|(stage, seconds)| (stage.to_string(), seconds))
+        .collect()
+    }
+
     fn add_pipeline(&mut self, t: StageTimes) {
         self.assess = t.assess.as_secs_f64();
         self.draft = t.draft.as_secs_f64();

@@ -8,6 +8,7 @@ pub mod ingest_quality;
 pub mod metrics;
 pub mod render;
 pub mod rng;
+pub mod scoring;
 pub mod synth;
 
 pub use synth::{SynthError, SynthOptions, SynthSummary, generate};

@@ -139,13 +139,14 @@ pub fn bootstrap_interval<T: Clone>(
     seed: u64,
 ) -> Option<(f64, f64)> {
     statistic(items)?;
-    let mut rng = SplitMix64(seed);
+    // Our own generator: a crate's may change between versions, a report's intervals must not.
+    let mut rng = crate::rng::Rng::new(seed);
     let mut values = Vec::with_capacity(resamples);
     let mut sample = Vec::with_capacity(items.len());
     for _ in 0..resamples {
         sample.clear();
         for _ in 0..items.len() {
-            sample.push(items[(rng.next() % items.len() as u64) as usize].clone());
+            sample.push(items[rng.below(items.len())].clone());
         }
         if let Some(v) = statistic(&sample) {
             values.push(v);
@@ -153,20 +154,6 @@ pub fn bootstrap_interval<T: Clone>(
     }
     let tail = (1.0 - level) / 2.0;
     Some((percentile(&values, tail)?, percentile(&values, 1.0 - tail)?))
-}
-
-/// SplitMix64: a tiny generator whose sequence is fixed by its definition (a crate's generator
-/// may change between versions; a quality report's intervals must not).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
 }
 
 #[cfg(test)]

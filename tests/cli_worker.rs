@@ -23,6 +23,8 @@ use common::{atzinums, data_dir, stdout_of};
 const KEY: &str = "5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
 const CASES: usize = 6;
 const KILLS: usize = 5;
+/// Short, so that a killed worker's job comes back quickly.
+const LEASE: Duration = Duration::from_secs(2);
 
 struct Env {
     data: PathBuf,
@@ -47,11 +49,16 @@ impl Env {
     }
 
     fn spawn_worker(&self) -> Child {
-        self.command(&["worker", "--until-idle", "--lease-secs", "2"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the worker starts")
+        self.command(&[
+            "worker",
+            "--until-idle",
+            "--lease-secs",
+            &LEASE.as_secs().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the worker starts")
     }
 
     async fn store(&self) -> Store {
@@ -103,12 +110,21 @@ async fn kill_mid_batch(env: &Env, store: &Store, pause_ms: u64) -> bool {
     tokio::time::sleep(Duration::from_millis(pause_ms)).await;
     worker.kill().unwrap(); // SIGKILL on Unix
     worker.wait().unwrap();
+    // Let the dead worker's lease run out, as a restarted worker would find it: the job it held
+    // is then the first one taken again, and runs to its end before the next kill (each kill
+    // is one attempt; a job killed on every attempt is dead-lettered as a poison job would be).
+    tokio::time::sleep(LEASE + Duration::from_millis(500)).await;
     true
 }
 
 fn run_to_completion(env: &Env) {
     let status = env
-        .command(&["worker", "--until-idle", "--lease-secs", "2"])
+        .command(&[
+            "worker",
+            "--until-idle",
+            "--lease-secs",
+            &LEASE.as_secs().to_string(),
+        ])
         .status()
         .unwrap();
     assert!(status.success(), "the last worker run failed: {status}");
@@ -197,8 +213,9 @@ async fn workers_survive_sigkill_and_signed_decisions_become_precedents(env: &En
     let mut retried = 0;
     for case_id in case_of.values() {
         let drafts = store.drafts_of_case(case_id).await.unwrap();
+        let jobs = store.jobs_of_case(case_id).await.unwrap();
         let current: Vec<_> = drafts.iter().filter(|d| d.is_current).collect();
-        assert_eq!(current.len(), 1, "{case_id}: {drafts:?}");
+        assert_eq!(current.len(), 1, "{case_id}: {drafts:?} {jobs:?}");
         assert_eq!(drafts.len(), 1, "{case_id}: one examination, one draft");
         let tasks = store.live_review_tasks(case_id).await.unwrap();
         assert_eq!(tasks.len(), 1, "{case_id}: {tasks:?}");
@@ -208,7 +225,6 @@ async fn workers_survive_sigkill_and_signed_decisions_become_precedents(env: &En
             .await
             .unwrap();
         assert_eq!(case.status, CaseStatus::ReadyForReview);
-        let jobs = store.jobs_of_case(case_id).await.unwrap();
         let kinds: Vec<_> = jobs.iter().map(|j| j.kind.as_str()).collect();
         assert_eq!(kinds, [INTAKE_JOB, EXAMINE_JOB], "{case_id}: {jobs:?}");
         assert!(jobs.iter().all(|j| j.state == JobState::Done), "{jobs:?}");

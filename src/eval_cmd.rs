@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use atzinums_eval::scoring::{self, Prediction};
 use atzinums_models::DecisionJson;
 use atzinums_pipeline::{DraftRecord, PipelineConfig};
+use atzinums_retrieval::AgeBand;
 use clap::Args;
 use serde_json::json;
 
@@ -87,7 +88,27 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
             args.cases.display()
         );
     }
+    // Who the cases are about, for the per-slice accuracy (from the labelled set, so that
+    // another system's predictions are sliced the same way).
+    let slices: BTreeMap<String, Vec<(String, String)>> = cases
+        .iter()
+        .map(|(c, d)| {
+            let case = &c.case;
+            let age = AgeBand::at(case.person.year_of_birth(), case.submitted_at);
+            let mut keys = vec![
+                ("kind".to_string(), case.kind.as_str().to_string()),
+                ("age_band".to_string(), age.as_str().to_string()),
+                ("sex".to_string(), case.person.sex.as_str().to_string()),
+                ("region".to_string(), case.person.region.clone()),
+            ];
+            if let Some(code) = &d.primary_icd10 {
+                keys.push(("icd10_chapter".into(), code.chapter().roman().into()));
+            }
+            (case.case_id.as_str().to_string(), keys)
+        })
+        .collect();
     let mut summary = scoring::summarise(&joined.pairs);
+    summary["slices"] = scoring::slice_accuracy(&joined.pairs, &slices);
     summary["seconds"] = json!(started.elapsed().as_secs_f64());
     summary["missing_predictions"] = json!(joined.missing);
     summary["unknown_cases"] = json!(joined.unknown);

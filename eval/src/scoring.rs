@@ -14,9 +14,9 @@ use crate::metrics::{
 };
 
 /// One case's prediction. Only `case_id` and `outcome` are required: a system that does not
-/// route, state a confidence or verify leaves those out and their metrics are `null`.
+/// route, state a confidence or verify leaves those out and their metrics are `null`. Fields
+/// this scorer does not know (another system's extras) are ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Prediction {
     pub case_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -244,6 +244,44 @@ pub fn summarise(pairs: &[(Prediction, DecisionJson)]) -> serde_json::Value {
     })
 }
 
+/// A slice is flagged when its accuracy is more than this below the overall one and its
+/// interval does not reach the overall accuracy.
+const SLICE_FLAG_GAP: f64 = 0.05;
+
+/// Outcome accuracy per slice: for each dimension (kind, age band, sex, region, ICD chapter…)
+/// and value, the cases, the accuracy and its seeded bootstrap 95 % interval, and whether it is
+/// flagged as worse than overall. `slices` maps a case id to its (dimension, value) pairs.
+pub fn slice_accuracy(
+    pairs: &[(Prediction, DecisionJson)],
+    slices: &BTreeMap<String, Vec<(String, String)>>,
+) -> serde_json::Value {
+    let right: Vec<bool> = pairs.iter().map(|(p, t)| p.outcome == t.outcome).collect();
+    let share = |xs: &[bool]| {
+        (!xs.is_empty()).then(|| xs.iter().filter(|x| **x).count() as f64 / xs.len() as f64)
+    };
+    let Some(overall) = share(&right) else {
+        return json!({});
+    };
+    let mut groups: BTreeMap<(&str, &str), Vec<bool>> = BTreeMap::new();
+    for ((p, _), r) in pairs.iter().zip(&right) {
+        for (dimension, value) in slices.get(&p.case_id).into_iter().flatten() {
+            groups.entry((dimension, value)).or_default().push(*r);
+        }
+    }
+    let mut out: BTreeMap<&str, BTreeMap<&str, serde_json::Value>> = BTreeMap::new();
+    for ((dimension, value), xs) in groups {
+        let accuracy = share(&xs).unwrap_or(0.0);
+        let interval = bootstrap_interval(&xs, share, 1000, 0.95, BOOTSTRAP_SEED);
+        let flagged = accuracy < overall - SLICE_FLAG_GAP
+            && interval.is_some_and(|(_, upper)| upper < overall);
+        out.entry(dimension).or_default().insert(
+            value,
+            json!({ "cases": xs.len(), "accuracy": accuracy, "accuracy_95": interval, "flagged": flagged }),
+        );
+    }
+    json!(out)
+}
+
 /// A metric the regression gate watches: its path in the summary and which way is better.
 struct Gated {
     path: &'static [&'static str],
@@ -328,6 +366,46 @@ pub fn regressions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pair(case_id: &str, predicted: Outcome, truth: Outcome) -> (Prediction, DecisionJson) {
+        let p: Prediction =
+            serde_json::from_value(json!({ "case_id": case_id, "outcome": predicted })).unwrap();
+        let t: DecisionJson = serde_json::from_value(json!({
+            "decided_at": "2026-01-05", "outcome": truth, "icd10": [], "functioning": {},
+            "opinions": {}, "complex": false, "opinion_text": "", "expert": "E-1"
+        }))
+        .unwrap();
+        (p, t)
+    }
+
+    #[test]
+    fn slices_worse_beyond_their_interval_are_flagged() {
+        // Region "A": 300 cases, all right. Region "B": 100 cases, 60 right. Overall 0.9.
+        // "B" at 0.6 is far below and its interval (≈ 0.5–0.7) does not reach 0.9: flagged.
+        // Region "C": 2 cases, one right: 0.5, but its interval reaches 0.9: not flagged.
+        let mut pairs = Vec::new();
+        let mut slices = BTreeMap::new();
+        let mut add = |region: &str, n: usize, right: usize, pairs: &mut Vec<_>| {
+            for i in 0..n {
+                let id = format!("{region}{i}");
+                let truth = Outcome::GroupIII;
+                let predicted = if i < right { truth } else { Outcome::GroupII };
+                pairs.push(pair(&id, predicted, truth));
+                slices.insert(id, vec![("region".to_string(), region.to_string())]);
+            }
+        };
+        add("A", 298, 298, &mut pairs);
+        add("B", 100, 60, &mut pairs);
+        add("C", 2, 1, &mut pairs);
+        let s = slice_accuracy(&pairs, &slices);
+        assert_eq!(s["region"]["A"]["flagged"], false);
+        assert_eq!(s["region"]["B"]["accuracy"], 0.6);
+        assert_eq!(s["region"]["B"]["flagged"], true, "{s:#}");
+        assert_eq!(s["region"]["C"]["flagged"], false, "{s:#}");
+        assert_eq!(s["region"]["C"]["cases"], 2);
+        // Seeded: the same intervals every time.
+        assert_eq!(s, slice_accuracy(&pairs, &slices));
+    }
 
     #[test]
     fn the_gate_flags_what_got_worse_beyond_tolerance() {

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use atzinums_ingest::case_file::DocumentInput;
-use atzinums_ingest::{Failure, FailureKind};
 use atzinums_models::{ApplicationKind, OpinionKind, Outcome, Sex};
 use atzinums_pipeline::route::Priority;
 use atzinums_pipeline::{CaseInput, InputRef};
@@ -146,7 +145,8 @@ pub async fn intake(
     worker: &Actor,
 ) -> Result<StepEffect, StepError> {
     let stored = read_application(store, drafter, case_id, worker).await?;
-    let documents = stored.assembled.inputs.len() - 1;
+    // Inputs are the application and its documents.
+    let documents = stored.assembled.inputs.len().saturating_sub(1);
     let bytes = serde_json::to_vec(&stored)
         .map_err(|e| StepError::retry(format!("cannot serialise the case file: {e}")))?;
     let blob = store.put_private(&bytes).await?;
@@ -195,22 +195,13 @@ pub async fn read_application(
     let assembled = blocking(move || {
         let inputs = documents
             .into_iter()
-            .map(|(d, bytes)| {
-                let extracted = if hex::encode(Sha256::digest(&bytes)) == d.sha256 {
-                    drafter.extract(&bytes)
-                } else {
-                    Err(Failure::new(
-                        FailureKind::Corrupt,
-                        "the stored bytes do not match their hash".to_string(),
-                    ))
-                };
-                DocumentInput {
-                    id: d.id,
-                    sha256: d.sha256,
-                    kind: d.kind,
-                    issued_at: d.issued_at.and_then(|s| s.parse().ok()),
-                    extracted,
-                }
+            // The blob store has checked each document's bytes against its hash.
+            .map(|(d, bytes)| DocumentInput {
+                extracted: drafter.extract(&bytes),
+                id: d.id,
+                sha256: d.sha256,
+                kind: d.kind,
+                issued_at: d.issued_at.and_then(|s| s.parse().ok()),
             })
             .collect();
         drafter.assemble(inputs, submitted_at, application)

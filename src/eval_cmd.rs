@@ -165,14 +165,7 @@ fn draft_all(
             // Reported as missing in the summary, never silently dropped.
             Err(e) => eprintln!("failed: case {}: {e:#}", c.case.case_id.as_str()),
         }
-        let n = i + 1;
-        if n.is_multiple_of(50) {
-            eprintln!(
-                "[{n}/{}] {:.1} cases/s",
-                cases.len(),
-                n as f64 / started.elapsed().as_secs_f64()
-            );
-        }
+        crate::pipeline_cmd::report_progress(i + 1, cases.len(), 50, started);
     }
     Ok(predictions)
 }

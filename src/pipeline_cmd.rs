@@ -69,7 +69,7 @@ pub struct CalibrateArgs {
 }
 
 /// Per-stage wall time of one case.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Latency {
     pub extract: f64,
     pub findings: f64,
@@ -433,6 +433,16 @@ impl Drafter {
     }
 }
 
+/// Prints `[n/total] cases/s` on stderr every `every` cases.
+pub fn report_progress(n: usize, total: usize, every: usize, started: Instant) {
+    if n.is_multiple_of(every) {
+        eprintln!(
+            "[{n}/{total}] {:.1} cases/s",
+            n as f64 / started.elapsed().as_secs_f64()
+        );
+    }
+}
+
 /// Keeps a draft record under `<data dir>/drafts/<id>.json` for review and replay.
 pub fn keep(data_dir: &Path, case_dir: &Path, record: &DraftRecord) -> anyhow::Result<PathBuf> {
     let dir = drafts_dir(data_dir);
@@ -690,14 +700,7 @@ pub fn calibrate(args: CalibrateArgs, max_input_bytes: u64, data_dir: &Path) -> 
                 let precedents = drafter.precedents(&mut read)?;
                 Ok((read, precedents))
             });
-            let n = i + 1;
-            if n.is_multiple_of(100) {
-                eprintln!(
-                    "[{n}/{}] {:.1} cases/s",
-                    decided.len(),
-                    n as f64 / started.elapsed().as_secs_f64()
-                );
-            }
+            report_progress(i + 1, decided.len(), 100, started);
             match read {
                 Ok((read, precedents)) => {
                     let a =

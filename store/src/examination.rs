@@ -190,41 +190,18 @@ impl Store {
 
     /// A case's drafts, oldest first.
     pub async fn drafts_of_case(&self, case_id: &str) -> Result<Vec<DraftRow>, StoreError> {
+        let sql = format!("{SELECT_DRAFT} WHERE case_id = $1 ORDER BY created_at, id");
         with_db!(&self.db, pool => {
-            let rows = sqlx::query(
-                "SELECT id, case_id, is_current, route, outcome, blob_sha256, created_at
-                 FROM drafts WHERE case_id = $1 ORDER BY created_at, id",
-            )
-            .bind(case_id).fetch_all(pool).await?;
-            rows.iter().map(|r| {
-                let is_current: i32 = r.try_get("is_current")?;
-                Ok(DraftRow {
-                    draft_id: r.try_get("id")?,
-                    case_id: r.try_get("case_id")?,
-                    is_current: is_current == 1,
-                    route: parse("drafts.route", &r.try_get::<String, _>("route")?)?,
-                    outcome: parse("drafts.outcome", &r.try_get::<String, _>("outcome")?)?,
-                    record_sha256: r.try_get("blob_sha256")?,
-                    created_at_ms: r.try_get("created_at")?,
-                })
-            }).collect()
+            sqlx::query(&sql).bind(case_id).fetch_all(pool).await?.iter().map(draft_row).collect()
         })
     }
 
     /// A draft by its id.
     pub async fn draft(&self, draft_id: &str) -> Result<Option<DraftRow>, StoreError> {
-        let case_id: Option<String> = with_db!(&self.db, pool => {
-            sqlx::query_scalar("SELECT case_id FROM drafts WHERE id = $1")
-                .bind(draft_id).fetch_optional(pool).await?
-        });
-        let Some(case_id) = case_id else {
-            return Ok(None);
-        };
-        Ok(self
-            .drafts_of_case(&case_id)
-            .await?
-            .into_iter()
-            .find(|d| d.draft_id == draft_id))
+        let sql = format!("{SELECT_DRAFT} WHERE id = $1");
+        with_db!(&self.db, pool => {
+            sqlx::query(&sql).bind(draft_id).fetch_optional(pool).await?.as_ref().map(draft_row).transpose()
+        })
     }
 
     /// The case's current draft, if it has one.
@@ -286,11 +263,26 @@ impl Store {
             })
         })
     }
+}
 
-    /// Every case id, oldest first (for operators and tests; not for people's reads).
-    pub async fn case_ids(&self) -> Result<Vec<String>, StoreError> {
-        with_db!(&self.db, pool => {
-            Ok(sqlx::query_scalar("SELECT id FROM cases ORDER BY id").fetch_all(pool).await?)
-        })
-    }
+const SELECT_DRAFT: &str =
+    "SELECT id, case_id, is_current, route, outcome, blob_sha256, created_at FROM drafts";
+
+fn draft_row<R: Row>(row: &R) -> Result<DraftRow, StoreError>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    let is_current: i32 = row.try_get("is_current")?;
+    Ok(DraftRow {
+        draft_id: row.try_get("id")?,
+        case_id: row.try_get("case_id")?,
+        is_current: is_current == 1,
+        route: parse("drafts.route", &row.try_get::<String, _>("route")?)?,
+        outcome: parse("drafts.outcome", &row.try_get::<String, _>("outcome")?)?,
+        record_sha256: row.try_get("blob_sha256")?,
+        created_at_ms: row.try_get("created_at")?,
+    })
 }

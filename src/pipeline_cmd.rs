@@ -12,14 +12,14 @@ use anyhow::{Context, bail};
 use atzinums_eval::dataset::{LoadedCase, LoadedDataset};
 use atzinums_inference::catalogue::Icd10Catalogue;
 use atzinums_inference::embed::Embedder;
-use atzinums_ingest::case_file::{CaseFile, DocumentInput};
+use atzinums_ingest::case_file::DocumentInput;
 use atzinums_ingest::findings::functioning::learned::FunctioningReader;
 use atzinums_ingest::{ExtractOptions, ExtractedDocument, Failure, Sandbox};
 use atzinums_models::{CaseJson, DecisionJson};
 use atzinums_pipeline::calibration::{self, Calibration};
 use atzinums_pipeline::{
-    CaseInput, DraftRecord, InputRef, ModelRef, Page, PipelineConfig, RetrievalMode, RunInputs,
-    StageTimes, UsedPrecedent,
+    Assembled, CaseInput, DraftRecord, InputRef, ModelRef, PipelineConfig, RetrievalMode,
+    RunInputs, StageTimes, UsedPrecedent,
 };
 use atzinums_retrieval::{CaseDescription, Mode, Retriever, SimilarOptions};
 use chrono::NaiveDate;
@@ -130,16 +130,6 @@ pub struct Drafter {
     catalogue: Option<Icd10Catalogue>,
     pub calibration: Calibration,
     pub config: PipelineConfig,
-}
-
-/// A case file with what drafts cite and hash: pages per document, the documents' text, the
-/// inputs' hashes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Assembled {
-    pub file: CaseFile,
-    pub pages: BTreeMap<String, Vec<Page>>,
-    pub text: String,
-    pub inputs: Vec<InputRef>,
 }
 
 /// A case read from its folder.
@@ -583,12 +573,12 @@ pub async fn replay(args: ReplayArgs, config: &Config) -> anyhow::Result<()> {
                 .context("the stored draft record is damaged")?;
         let drafter = Arc::new(replay_drafter(&record, max_input_bytes, data_dir)?);
         let replayer = atzinums_store::Actor::system("replay");
-        let read =
+        let stored =
             crate::worker::steps::read_application(&store, &drafter, &row.case_id, &replayer)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.reason))?
-                .read()
                 .map_err(|e| anyhow::anyhow!("{}", e.reason))?;
+        let read = crate::worker::steps::read_stored(&stored)
+            .map_err(|e| anyhow::anyhow!("{}", e.reason))?;
         check_inputs(&read, &record)?;
         let replayed = drafter.run(read, record.provenance.precedents.clone())?.0;
         (record, replayed)

@@ -15,6 +15,7 @@ mod macros;
 pub mod application;
 pub mod cause;
 pub mod dataset;
+pub mod deadlines;
 pub mod document;
 pub mod error;
 pub mod functioning;

@@ -13,6 +13,7 @@ pub mod draft;
 pub mod provenance;
 pub mod route;
 pub mod rules;
+pub mod stored;
 pub mod verify;
 
 use std::time::{Duration, Instant};
@@ -23,6 +24,7 @@ pub use case::{CaseInput, Page};
 pub use draft::{Draft, DraftError, DraftFields};
 pub use provenance::{DraftRecord, InputRef, ModelRef, PipelineConfig, Provenance, RetrievalMode};
 pub use route::Routing;
+pub use stored::{Assembled, CASE_FILE_FORMAT, StoredCaseFile, proposed_decision};
 pub use verify::Verification;
 
 /// Wall-clock time of the pipeline's own stages (not part of the record: not reproducible).

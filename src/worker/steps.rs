@@ -6,16 +6,17 @@
 use std::sync::Arc;
 
 use atzinums_ingest::case_file::DocumentInput;
-use atzinums_models::{ApplicationKind, OpinionKind, Outcome, Sex};
+use atzinums_models::Sex;
 use atzinums_pipeline::route::Priority;
 use atzinums_pipeline::{CaseInput, InputRef};
 use atzinums_retrieval::{AgeBand, CaseDescription};
 use atzinums_store::{Actor, ClaimedJob, NewDraft, StepEffect, Store, StoreError};
-use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use chrono::Datelike;
 use sha2::{Digest, Sha256};
 
-use crate::pipeline_cmd::{Assembled, Drafter, Latency, ReadCase};
+use atzinums_pipeline::{CASE_FILE_FORMAT, StoredCaseFile};
+
+use crate::pipeline_cmd::{Drafter, Latency, ReadCase};
 
 /// Why a step failed, in words an admin can act on (no personal data: ids and error kinds).
 #[derive(Debug)]
@@ -66,63 +67,41 @@ impl From<StoreError> for StepError {
     }
 }
 
-/// The format of a stored case file; bump when its meaning changes.
-const CASE_FILE_FORMAT: &str = "atzinums-case-file/1";
-
-/// What the intake step keeps of an application: the facts the pipeline reads about the
-/// application and the person (no personal code), and the assembled case file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredCaseFile {
-    pub format: String,
-    pub case_id: String,
-    pub kind: ApplicationKind,
-    pub submitted_at: NaiveDate,
-    pub birth_date: Option<NaiveDate>,
-    pub birth_year: Option<i32>,
-    pub sex: Sex,
-    pub region: String,
-    pub requested_opinions: Vec<OpinionKind>,
-    pub previous_outcome: Option<Outcome>,
-    pub assembled: Assembled,
-}
-
-impl StoredCaseFile {
-    /// The case as the pipeline and retrieval read it. Without a birth year the rules cannot
-    /// tell a child from an adult: refused, never guessed.
-    pub fn read(&self) -> Result<ReadCase, StepError> {
-        let birth_year = self.birth_year.ok_or_else(|| {
-            StepError::permanent(
-                "the applicant's birth date is unknown (not in the application, not in the personal code): enter it and requeue",
-            )
-        })?;
-        let input = CaseInput {
-            case_id: self.case_id.clone(),
-            kind: self.kind,
-            submitted_at: self.submitted_at,
-            birth_date: self.birth_date,
-            birth_year,
-            requested_opinions: self.requested_opinions.clone(),
-            previous_outcome: self.previous_outcome,
-            file: self.assembled.file.clone(),
-            pages: self.assembled.pages.clone(),
-        };
-        let description = CaseDescription {
-            case_id: self.case_id.clone(),
-            kind: self.kind,
-            age_band: AgeBand::at(birth_year, self.submitted_at),
-            sex: self.sex,
-            region: self.region.clone(),
-            file: self.assembled.file.clone(),
-            text: self.assembled.text.clone(),
-            source_hash: None,
-        };
-        Ok(ReadCase {
-            input,
-            description,
-            inputs: self.assembled.inputs.clone(),
-            latency: Latency::default(),
-        })
-    }
+/// The case as the pipeline and retrieval read it. Without a birth year the rules cannot tell a
+/// child from an adult: refused, never guessed.
+pub fn read_stored(stored: &StoredCaseFile) -> Result<ReadCase, StepError> {
+    let birth_year = stored.birth_year.ok_or_else(|| {
+        StepError::permanent(
+            "the applicant's birth date is unknown (not in the application, not in the personal code): enter it and requeue",
+        )
+    })?;
+    let input = CaseInput {
+        case_id: stored.case_id.clone(),
+        kind: stored.kind,
+        submitted_at: stored.submitted_at,
+        birth_date: stored.birth_date,
+        birth_year,
+        requested_opinions: stored.requested_opinions.clone(),
+        previous_outcome: stored.previous_outcome,
+        file: stored.assembled.file.clone(),
+        pages: stored.assembled.pages.clone(),
+    };
+    let description = CaseDescription {
+        case_id: stored.case_id.clone(),
+        kind: stored.kind,
+        age_band: AgeBand::at(birth_year, stored.submitted_at),
+        sex: stored.sex,
+        region: stored.region.clone(),
+        file: stored.assembled.file.clone(),
+        text: stored.assembled.text.clone(),
+        source_hash: None,
+    };
+    Ok(ReadCase {
+        input,
+        description,
+        inputs: stored.assembled.inputs.clone(),
+        latency: Latency::default(),
+    })
 }
 
 /// Runs CPU-bound work off the async threads.
@@ -247,7 +226,7 @@ pub async fn examine(
     case_id: &str,
     worker: &Actor,
 ) -> Result<StepEffect, StepError> {
-    let read = load_case_file(store, case_id).await?.read()?;
+    let read = read_stored(&load_case_file(store, case_id).await?)?;
     let drafter = drafter.clone();
     let record = blocking(move || -> anyhow::Result<_> {
         let mut read = read;
@@ -283,7 +262,7 @@ pub async fn precedent(
     job: &ClaimedJob,
     case_id: &str,
 ) -> Result<StepEffect, StepError> {
-    let description = load_case_file(store, case_id).await?.read()?.description;
+    let description = read_stored(&load_case_file(store, case_id).await?)?.description;
     let decision = store
         .decision(case_id)
         .await?

@@ -330,6 +330,7 @@ impl Store {
                 .await?;
             append_audit!(&mut tx, official, "decision.sign", case_id,
                 serde_json::json!({ "outcome": decision.outcome.as_str() }));
+            crate::status::record_status_change_in!(&mut tx, case_id, decision.outcome, now);
             tx.commit().await?;
             Ok(())
         })
@@ -368,8 +369,8 @@ impl Store {
         })
     }
 
-    /// Claims the most urgent task of `queue` (nearest legal deadline, then priority) for `lease`.
-    /// Tasks whose claim lapsed are claimable again.
+    /// Claims the most urgent task of `queue` (nearest legal deadline, then priority) for `lease`
+    /// and puts its case in review. Tasks whose claim lapsed are claimable again.
     pub async fn claim_review_task(
         &self,
         queue: &str,
@@ -402,6 +403,12 @@ impl Store {
                 deadline: row.try_get("deadline")?,
                 claimed_by: Some(expert.id.clone()),
             };
+            // A first claim puts the case in review; taking over a lapsed claim finds it there.
+            let status: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
+                .bind(&task.case_id).fetch_one(&mut *tx).await?;
+            if parse::<CaseStatus>("cases.status", &status)? == CaseStatus::ReadyForReview {
+                transition!(&mut tx, &task.case_id, CaseEvent::Claim, expert, None::<&str>);
+            }
             append_audit!(&mut tx, expert, "review.claim", &task.case_id, serde_json::json!({ "task": task.id }));
             tx.commit().await?;
             Ok(Some(task))

@@ -6,6 +6,7 @@
 //!
 //! It knows nothing of HTTP or models; callers pass typed domain values from `atzinums-models`.
 
+mod access;
 mod audit;
 mod blob;
 mod cases;
@@ -14,6 +15,8 @@ mod db;
 mod error;
 mod examination;
 mod jobs;
+mod review;
+mod status;
 mod submission;
 pub mod testing;
 
@@ -22,6 +25,7 @@ use std::sync::Arc;
 use atzinums_models::Role;
 use serde::{Deserialize, Serialize};
 
+pub use access::{ApiToken, Session};
 pub use audit::{AuditEntry, AuditVerdict};
 pub use blob::{BlobLocation, BlobRef};
 pub use cases::{CaseRecord, DocumentRecord, ReviewTask, StatusChange};
@@ -30,6 +34,8 @@ pub use db::Backend;
 pub use error::{InputError, StoreError};
 pub use examination::{ApplicantFacts, DraftRow, EXAMINE_JOB, NewDraft, PRECEDENT_JOB, StepEffect};
 pub use jobs::{ClaimedJob, FailOutcome, JobInfo, JobState, NewJob};
+pub use review::{COMPLEX_QUEUE, Proposal, ProposalBody, QueueItem};
+pub use status::{Certificate, DisabilityStatus, StatusChangeEvent};
 pub use submission::{
     ApplicationForm, DocumentForm, INTAKE_JOB, NewApplication, NewDocument, NewPerson, Submitted,
 };

@@ -267,6 +267,39 @@ pub(crate) fn human_size(bytes: u64) -> String {
     }
 }
 
+/// A contest must name a decided case of the same person, within 1 month of the decision
+/// taking effect (the day it was signed). Fails the submission otherwise, saying which rule.
+macro_rules! check_contest_window {
+    ($tx:expr, $previous:expr, $person_id:expr, $today:expr) => {{
+        let decided: Option<String> = sqlx::query_scalar(
+            "SELECT d.decided_at FROM decisions d JOIN cases c ON c.id = d.case_id
+             JOIN applications a ON a.id = c.application_id WHERE c.id = $1 AND a.person_id = $2",
+        )
+        .bind($previous)
+        .bind($person_id)
+        .fetch_optional(&mut **$tx)
+        .await?;
+        let Some(decided) = decided else {
+            return Err(InputError::new(
+                "previous_case_id",
+                "this person has no decided case with that number; a contest names the case whose decision it contests",
+            )
+            .into());
+        };
+        let decided: NaiveDate = crate::cases::parse("decisions.decided_at", &decided)?;
+        let until = atzinums_models::deadlines::contest_until(decided);
+        if $today > until {
+            return Err(InputError::new(
+                "previous_case_id",
+                format!(
+                    "a decision can be contested within 1 month of taking effect: the decision of {decided} could be contested until {until}"
+                ),
+            )
+            .into());
+        }
+    }};
+}
+
 impl Store {
     /// Submits an application atomically; see the module docs for the guarantees.
     pub async fn submit(&self, app: &NewApplication) -> Result<Submitted, StoreError> {
@@ -360,6 +393,10 @@ impl Store {
                 .bind(&person_lookup)
                 .fetch_one(&mut *tx)
                 .await?;
+
+            if app.kind == ApplicationKind::Contest {
+                check_contest_window!(&mut tx, app.previous_case_id.as_deref().unwrap_or_default(), &person_id, today);
+            }
 
             let number: i64 = sqlx::query_scalar(
                 "INSERT INTO counters (name, value) VALUES ($1, 1)

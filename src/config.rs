@@ -29,6 +29,27 @@ pub struct Config {
     pub log_format: String,
     /// CPU threads for model inference.
     pub threads: usize,
+    /// Mark session cookies `Secure` (turn off only for plain-HTTP use on loopback).
+    pub secure_cookies: bool,
+    /// Staff who may sign in with the local identity provider, and in which role
+    /// (`[[staff]] person_code = "…", role = "expert"`). Applicants need no entry.
+    pub staff: Vec<StaffEntry>,
+}
+
+/// One staff member of the local identity provider's directory.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct StaffEntry {
+    pub person_code: String,
+    pub role: String,
+}
+
+impl std::fmt::Debug for StaffEntry {
+    // Personal codes stay out of the logged configuration.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffEntry")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Config {
@@ -43,6 +64,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log_format: "text".into(),
             threads: 2,
+            secure_cookies: true,
+            staff: Vec::new(),
         }
     }
 }
@@ -176,6 +199,8 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("log_format", &self.log_format)
             .field("threads", &self.threads)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("staff", &self.staff)
             .finish()
     }
 }

@@ -123,8 +123,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Demo => {
             config.ensure_demo_key()?;
+            let config = demo_config(config);
             let store = config.open_store().await?;
             println!("Atzinums demo: data in {}", config.data_dir.display());
+            print_demo_logins(&config, &store).await?;
             serve::run(&config, store).await
         }
         Command::Serve => {
@@ -175,4 +177,45 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command, &config).await,
     }
+}
+
+/// The demo's users: staff in the local identity provider's directory (synthetic personal
+/// codes), plain-HTTP cookies on loopback.
+fn demo_config(mut config: Config) -> Config {
+    use atzinums_models::Role;
+    config.secure_cookies = false;
+    if config.staff.is_empty() {
+        for (n, role) in [
+            (901, Role::Clerk),
+            (902, Role::Expert),
+            (903, Role::Official),
+            (904, Role::Quality),
+        ] {
+            config.staff.push(config::StaffEntry {
+                person_code: atzinums_store::testing::sample_person_code(n)
+                    .as_str()
+                    .to_string(),
+                role: role.as_str().to_string(),
+            });
+        }
+    }
+    config
+}
+
+/// Prints who can sign in and a status-service token for an institution.
+async fn print_demo_logins(config: &Config, store: &atzinums_store::Store) -> anyhow::Result<()> {
+    let admin = atzinums_store::Actor::system("demo");
+    let token = store
+        .issue_api_token("Demo institution", &["status:read"], &admin)
+        .await?;
+    println!("Demo sign-in (local identity provider, POST /api/v1/session):");
+    println!(
+        "  applicant  {}",
+        atzinums_store::testing::sample_person_code(1).as_str()
+    );
+    for s in &config.staff {
+        println!("  {:<10} {}", s.role, s.person_code);
+    }
+    println!("Status service token (Authorization: Bearer …): {token}");
+    Ok(())
 }

@@ -1,6 +1,11 @@
-//! The HTTP service. For now: health and readiness; the e-service, expert workspace and status
-//! service arrive in the `api` crate.
+//! The HTTP service: the API crate's router (e-service, expert workspace, signing, status
+//! service, OpenAPI) plus readiness, on the configured address.
 
+use std::sync::Arc;
+
+use anyhow::Context;
+use atzinums_api::{ApiConfig, AppState, LocalIdentityProvider};
+use atzinums_models::{PersonCode, Role};
 use atzinums_store::Store;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,11 +15,36 @@ use serde_json::json;
 
 use crate::config::Config;
 
+/// The local identity provider with the configured staff directory.
+fn identity_provider(config: &Config) -> anyhow::Result<LocalIdentityProvider> {
+    let staff = config
+        .staff
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let code: PersonCode = s
+                .person_code
+                .parse()
+                .map_err(|e| anyhow::anyhow!("staff[{i}].person_code: {e}"))?;
+            let role: Role = s.role.parse().with_context(|| format!("staff[{i}].role"))?;
+            Ok((code, role))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(LocalIdentityProvider::new(staff))
+}
+
 pub async fn run(config: &Config, store: Store) -> anyhow::Result<()> {
-    let app = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        .with_state(store.clone());
+    let api = ApiConfig {
+        max_document_bytes: config.max_document_bytes,
+        secure_cookies: config.secure_cookies,
+        ..ApiConfig::default()
+    };
+    let state = AppState::new(store.clone(), Arc::new(identity_provider(config)?), api);
+    let app = atzinums_api::router(state).merge(
+        Router::new()
+            .route("/readyz", get(ready))
+            .with_state(store.clone()),
+    );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -23,11 +53,14 @@ pub async fn run(config: &Config, store: Store) -> anyhow::Result<()> {
         listener.local_addr()?,
         store.backend().name()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     store.close().await;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The examination workers on PostgreSQL, killed with SIGKILL again and again mid-batch: every
 //! application must still end with exactly one current draft and one review task, no job
-//! dead-lettered. Then a signature: the signed decision becomes a precedent through the
+//! dead-lettered. Then an expert and the official decide one case through the HTTP service
+//! (claim, review, edit, approve, sign): the signed decision becomes a precedent through the
 //! `precedent` job, and is kept beside the draft it was made from.
 //!
 //! Needs `DATABASE_URL` (CI sets it); without it the test says SKIPPED and passes.
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use atzinums_models::{CaseEvent, CaseStatus, DecisionJson, Role};
+use atzinums_models::{CaseStatus, Role};
 use atzinums_store::testing::IsolatedPostgres;
 use atzinums_store::{
     Actor, BlobLocation, EXAMINE_JOB, INTAKE_JOB, JobState, MasterKey, PRECEDENT_JOB, Store,
@@ -245,29 +246,18 @@ async fn workers_survive_sigkill_and_signed_decisions_become_precedents(env: &En
     let replay = env.run(&["replay", &first.draft_id]);
     assert!(replay.contains("byte-identical"), "{replay}");
 
-    // A deciding official signs one case: the decision is kept beside its draft, and the
-    // precedent job puts it in the index.
-    let expert = Actor::person(Role::Expert, "expert-1");
-    let official = Actor::person(Role::Official, "official-1");
-    let (folder, case_id) = case_of.iter().next().unwrap();
-    let draft = store.current_draft(case_id).await.unwrap().unwrap();
-    for event in [CaseEvent::Claim, CaseEvent::Approve] {
-        store
-            .transition_case(case_id, event, &expert, None)
-            .await
-            .unwrap();
-    }
-    let decision: DecisionJson = serde_json::from_slice(
-        &std::fs::read(folder.join("decision.json")).expect("synthetic cases are decided"),
-    )
-    .unwrap();
-    store
-        .sign_decision(case_id, &decision, &official)
-        .await
+    // An expert and the official decide one case through the service: the decision is kept
+    // beside the draft it was made from, and the precedent job puts it in the index.
+    let (case_id, draft_id) = expert_and_official_decide_through_the_api(&store).await;
+    let case_id = &case_id;
+    let folder = case_of
+        .iter()
+        .find(|(_, c)| *c == case_id)
+        .map(|(f, _)| f)
         .unwrap();
     assert_eq!(
         store.signed_draft_id(case_id).await.unwrap(),
-        Some(draft.draft_id)
+        Some(draft_id)
     );
     run_to_completion(env);
     let jobs = store.jobs_of_case(case_id).await.unwrap();
@@ -279,4 +269,183 @@ async fn workers_survive_sigkill_and_signed_decisions_become_precedents(env: &En
 
     eprintln!("{kills} kills mid-batch; {retried} job(s) taken over after a kill");
     store.close().await;
+}
+
+/// One request to the service in process; returns the status and the JSON body.
+async fn call(
+    app: &axum::Router,
+    session: &(String, String),
+    method: &str,
+    uri: &str,
+    body: Option<serde_json::Value>,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("cookie", format!("atz_session={}", session.0))
+        .header("x-csrf-token", &session.1)
+        .header("content-type", "application/json");
+    let req = req
+        .body(axum::body::Body::from(
+            body.map(|b| b.to_string()).unwrap_or_default(),
+        ))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// An expert claims a drafted case, sees the draft with its precedents, edits and approves it;
+/// the official signs exactly the approved version; the edit is kept as a diff. Returns the
+/// case and the draft it was decided from.
+async fn expert_and_official_decide_through_the_api(store: &Store) -> (String, String) {
+    use atzinums_store::testing::sample_person_code;
+    use axum::http::StatusCode;
+    let (expert_code, official_code) = (sample_person_code(902), sample_person_code(903));
+    let idp = atzinums_api::LocalIdentityProvider::new([
+        (expert_code.clone(), Role::Expert),
+        (official_code.clone(), Role::Official),
+    ]);
+    let state = atzinums_api::AppState::new(
+        store.clone(),
+        std::sync::Arc::new(idp),
+        atzinums_api::ApiConfig::default(),
+    );
+    let app = atzinums_api::router(state);
+    let ttl = Duration::from_secs(600);
+    let session = |(token, s): (String, atzinums_store::Session)| (token, s.csrf);
+    let expert = session(
+        store
+            .start_session(Role::Expert, &expert_code, ttl)
+            .await
+            .unwrap(),
+    );
+    let official = session(
+        store
+            .start_session(Role::Official, &official_code, ttl)
+            .await
+            .unwrap(),
+    );
+
+    let mut claimed = None;
+    for queue in ["standard", "complex", "incomplete"] {
+        let (status, body) = call(
+            &app,
+            &expert,
+            "POST",
+            &format!("/api/v1/queues/{queue}/claim"),
+            None,
+        )
+        .await;
+        if status == StatusCode::OK {
+            claimed = Some(body["case_id"].as_str().unwrap().to_string());
+            break;
+        }
+    }
+    let case_id = claimed.expect("a drafted case waits in some queue");
+    let (status, review) = call(
+        &app,
+        &expert,
+        "GET",
+        &format!("/api/v1/cases/{case_id}/review"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    assert_eq!(review["case"]["status"], "in_review");
+    assert!(
+        review["draft"]["draft"]["conclusion"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    // The precedents beside the draft (none here: this archive's index is empty).
+    assert!(review["draft"]["provenance"]["precedents"].is_array());
+    assert!(review["case_file"]["documents"].is_array());
+    let proposal = &review["proposal"];
+    let mut edit = serde_json::json!({
+        "outcome": proposal["outcome"],
+        "work_capacity_loss_pct": proposal["work_capacity_loss_pct"],
+        "term": proposal["term"],
+        "cause": proposal["cause"],
+        "opinions": proposal["opinions"],
+        "opinion_text": format!("{}\nEksperts papildina: pārbaudīts.", proposal["opinion_text"].as_str().unwrap()),
+    });
+    let (status, saved) = call(
+        &app,
+        &expert,
+        "PUT",
+        &format!("/api/v1/cases/{case_id}/proposal"),
+        Some(edit.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["changed_fields"], 1, "only the text changed");
+    // An official cannot approve; the expert can.
+    let (status, _) = call(
+        &app,
+        &official,
+        "POST",
+        &format!("/api/v1/cases/{case_id}/approve"),
+        Some(edit.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    edit["opinion_text"] = serde_json::json!(format!(
+        "{} Apstiprināts.",
+        edit["opinion_text"].as_str().unwrap()
+    ));
+    let (status, approved) = call(
+        &app,
+        &expert,
+        "POST",
+        &format!("/api/v1/cases/{case_id}/approve"),
+        Some(edit.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["version"], 2);
+
+    let (_, queue) = call(&app, &official, "GET", "/api/v1/signature-queue", None).await;
+    assert!(
+        queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["case_id"] == case_id.as_str()),
+        "{queue}"
+    );
+    let (status, signed) = call(
+        &app,
+        &official,
+        "POST",
+        &format!("/api/v1/cases/{case_id}/sign"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(
+        signed["decision"]["opinion_text"], edit["opinion_text"],
+        "the official signs what was approved"
+    );
+    let (_, view) = call(
+        &app,
+        &official,
+        "GET",
+        &format!("/api/v1/cases/{case_id}/review"),
+        None,
+    )
+    .await;
+    assert_eq!(view["case"]["status"], "decided");
+    let versions = view["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1]["body"]["diff"][0]["field"], "opinion_text");
+    assert_eq!(versions[1]["approved"], true);
+    let draft_id = review["draft"]["draft_id"].as_str().unwrap().to_string();
+    (case_id, draft_id)
 }

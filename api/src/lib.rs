@@ -1,0 +1,99 @@
+//! `atzinums-api`: the HTTP service. One router serves the unified e-service (applicants,
+//! representatives, branch clerks), the expert workspace, the deciding official's signing,
+//! and the status service other institutions read with a token; both as a JSON API (described
+//! by `/openapi.json`) and as server-rendered pages.
+//!
+//! Business rules live in the store and the models (who may move a case where, deadlines);
+//! this crate checks roles, shapes requests and responses, and keeps personal data out of URLs
+//! and logs.
+
+pub mod auth;
+pub mod error;
+pub mod limits;
+pub mod openapi;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use atzinums_store::Store;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+pub use auth::{IdentityProvider, LocalIdentityProvider};
+pub use error::{ApiError, Problem};
+
+/// Settings of the HTTP service.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// The largest document accepted (413 above it).
+    pub max_document_bytes: u64,
+    /// The most documents in one upload.
+    pub max_documents: usize,
+    /// Mark cookies `Secure` (off only for plain-HTTP local use).
+    pub secure_cookies: bool,
+    pub session_ttl: Duration,
+    /// How long an expert's claim on a case lasts without activity.
+    pub review_lease: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            max_document_bytes: atzinums_store::DEFAULT_MAX_DOCUMENT_BYTES,
+            max_documents: 20,
+            secure_cookies: true,
+            session_ttl: Duration::from_secs(8 * 3600),
+            review_lease: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// Limits on what callers may try how often.
+pub struct Limits {
+    pub sign_in: limits::RateLimit,
+    pub upload: limits::RateLimit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            sign_in: limits::RateLimit::new("sign-in", 20, Duration::from_secs(60)),
+            upload: limits::RateLimit::new("upload", 30, Duration::from_secs(3600)),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub idp: Arc<dyn IdentityProvider>,
+    pub config: Arc<ApiConfig>,
+    pub limits: Arc<Limits>,
+}
+
+impl AppState {
+    pub fn new(store: Store, idp: Arc<dyn IdentityProvider>, config: ApiConfig) -> Self {
+        AppState {
+            store,
+            idp,
+            config: Arc::new(config),
+            limits: Arc::new(Limits::default()),
+        }
+    }
+}
+
+/// The whole service.
+pub fn router(state: AppState) -> Router {
+    // Room for the most documents at the largest size, plus the form.
+    let body_limit =
+        state.config.max_document_bytes as usize * state.config.max_documents + (1 << 20);
+    routes::router()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}

@@ -1,0 +1,839 @@
+//! The access-control matrix (every role against every endpoint), CSRF, bad uploads, the
+//! contest deadline, and the institution status service, in process against a SQLite store.
+
+use std::sync::Arc;
+
+use atzinums_api::{ApiConfig, AppState, LocalIdentityProvider, router};
+use atzinums_models::{CaseEvent, DecisionJson, PersonCode, Role};
+use atzinums_store::testing::{IsolatedPostgres, bring_to_signature, sample_person_code};
+use atzinums_store::{Actor, BlobLocation, MasterKey, Store, StoreConfig};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const MAX_DOC: u64 = 64 * 1024;
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+
+struct World {
+    app: Router,
+    store: Store,
+    _dir: tempfile::TempDir,
+    pg: Option<IsolatedPostgres>,
+}
+
+/// A test that runs in every world.
+macro_rules! in_every_world {
+    ($test:ident, $body:ident) => {
+        #[tokio::test]
+        async fn $test() {
+            for w in worlds().await {
+                $body(&w).await;
+                w.close().await;
+            }
+        }
+    };
+}
+
+/// The worlds a test runs in: SQLite always, PostgreSQL when `DATABASE_URL` names one.
+async fn worlds() -> Vec<World> {
+    let mut all = vec![World::new(None).await];
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        let pg = IsolatedPostgres::create(&url)
+            .await
+            .expect("PostgreSQL from DATABASE_URL");
+        all.push(World::new(Some(pg)).await);
+    }
+    all
+}
+
+/// Who calls: a session (cookie + CSRF token), a bearer token, or nobody.
+#[derive(Clone)]
+enum Who {
+    Nobody,
+    Session { cookie: String, csrf: String },
+    Token(String),
+}
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl World {
+    async fn new(pg: Option<IsolatedPostgres>) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = match &pg {
+            Some(pg) => pg.url().to_string(),
+            None => format!("sqlite://{}", dir.path().join("db.sqlite").display()),
+        };
+        let config = StoreConfig {
+            database_url,
+            blobs: BlobLocation::Local {
+                path: dir.path().join("blobs"),
+            },
+            max_document_bytes: MAX_DOC,
+        };
+        let store = Store::open(&config, &MasterKey::generate()).await.unwrap();
+        let staff = [
+            (staff_code(Role::Clerk), Role::Clerk),
+            (staff_code(Role::Expert), Role::Expert),
+            (staff_code(Role::Official), Role::Official),
+            (staff_code(Role::Quality), Role::Quality),
+            (staff_code(Role::Admin), Role::Admin),
+        ];
+        let api = ApiConfig {
+            max_document_bytes: MAX_DOC,
+            secure_cookies: false,
+            ..ApiConfig::default()
+        };
+        let state = AppState::new(
+            store.clone(),
+            Arc::new(LocalIdentityProvider::new(staff)),
+            api,
+        );
+        World {
+            app: router(state),
+            store,
+            _dir: dir,
+            pg,
+        }
+    }
+
+    /// Drops the PostgreSQL schema, if any (SQLite goes with the temporary folder).
+    async fn close(self) {
+        self.store.close().await;
+        if let Some(pg) = &self.pg {
+            pg.drop_schema().await.unwrap();
+        }
+    }
+
+    async fn call(
+        &self,
+        who: &Who,
+        method: &str,
+        uri: &str,
+        body: Option<(String, Vec<u8>)>,
+    ) -> Reply {
+        self.call_csrf(who, method, uri, body, true).await
+    }
+
+    async fn call_csrf(
+        &self,
+        who: &Who,
+        method: &str,
+        uri: &str,
+        body: Option<(String, Vec<u8>)>,
+        send_csrf: bool,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        match who {
+            Who::Nobody => {}
+            Who::Session { cookie, csrf } => {
+                req = req.header(header::COOKIE, format!("atz_session={cookie}"));
+                if send_csrf {
+                    req = req.header("x-csrf-token", csrf);
+                }
+            }
+            Who::Token(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
+        }
+        let req = match body {
+            Some((content_type, bytes)) => req
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(bytes)),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let content_type = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    async fn sign_in(&self, code: &PersonCode, role: Role) -> Who {
+        let body = json!({ "person_code": code.as_str(), "role": role.as_str() }).to_string();
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "sign-in as {}",
+            role.as_str()
+        );
+        let cookie = res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+        let cookie = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("atz_session=")
+            .to_string();
+        let info: Value =
+            serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        Who::Session {
+            cookie,
+            csrf: info["csrf"].as_str().unwrap().to_string(),
+        }
+    }
+}
+
+/// One endpoint of the matrix: name, method, path, JSON body, and the expected status codes of
+/// the callers, in order, separated by spaces.
+type Row<'a> = (&'a str, &'a str, String, Option<Value>, &'a str);
+
+fn staff_code(role: Role) -> PersonCode {
+    sample_person_code(900 + role as u64)
+}
+
+fn json_body(v: Value) -> Option<(String, Vec<u8>)> {
+    Some(("application/json".into(), v.to_string().into_bytes()))
+}
+
+/// A multipart body with the `application` part and the files.
+fn multipart(application: Value, files: &[(&str, &[u8])]) -> Option<(String, Vec<u8>)> {
+    let boundary = "XatzBoundary7";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"application\"\r\nContent-Type: application/json\r\n\r\n{application}\r\n").as_bytes(),
+    );
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Some((format!("multipart/form-data; boundary={boundary}"), body))
+}
+
+fn two_pdfs() -> Value {
+    json!({
+        "kind": "disability_first",
+        "documents": [
+            { "kind": "referral_088u" },
+            { "kind": "discharge_summary" },
+        ],
+    })
+}
+
+fn decision_on(date: &str) -> DecisionJson {
+    serde_json::from_value(json!({
+        "decided_at": date, "outcome": "group_II", "work_capacity_loss_pct": 65, "term": {"months": 24},
+        "cause": "general_illness", "primary_icd10": "G35", "icd10": ["G35"],
+        "functioning": {"learning":1,"communication":0,"orientation":1,"mobility":3,"self_care":2,"behaviour":0},
+        "opinions": {}, "complex": false, "opinion_text": "Slēdziens.", "expert": "E-1"
+    }))
+    .unwrap()
+}
+
+in_every_world!(
+    every_role_reaches_only_its_endpoints,
+    every_role_reaches_only_its_endpoints_in
+);
+
+async fn every_role_reaches_only_its_endpoints_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let b = w.sign_in(&sample_person_code(2), Role::Applicant).await;
+    let rep = w
+        .sign_in(&sample_person_code(3), Role::Representative)
+        .await;
+    let clerk = w.sign_in(&staff_code(Role::Clerk), Role::Clerk).await;
+    let expert = w.sign_in(&staff_code(Role::Expert), Role::Expert).await;
+    let official = w.sign_in(&staff_code(Role::Official), Role::Official).await;
+    let quality = w.sign_in(&staff_code(Role::Quality), Role::Quality).await;
+    let admin = w.sign_in(&staff_code(Role::Admin), Role::Admin).await;
+    let issuer = Actor::person(Role::Admin, "admin-1");
+    let inst = Who::Token(
+        w.store
+            .issue_api_token("VSAA", &["status:read"], &issuer)
+            .await
+            .unwrap(),
+    );
+    let unscoped = Who::Token(
+        w.store
+            .issue_api_token("Pašvaldība", &["other:read"], &issuer)
+            .await
+            .unwrap(),
+    );
+    let nobody = Who::Nobody;
+
+    let filed = w
+        .call(
+            &a,
+            "POST",
+            "/api/v1/applications",
+            multipart(two_pdfs(), &[("a.pdf", PDF), ("b.pdf", PDF)]),
+        )
+        .await;
+    assert_eq!(
+        filed.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&filed.body)
+    );
+    let case_a = filed.json()["case_id"].as_str().unwrap().to_string();
+
+    let case_path = format!("/api/v1/cases/{case_a}");
+    let doc_path = format!("{case_path}/documents/0");
+    let review_path = format!("{case_path}/review");
+    let sign_path = format!("{case_path}/sign");
+    let status_query = json!({ "person_code": sample_person_code(1).as_str() });
+    let who = [
+        ("applicant A", &a),
+        ("applicant B", &b),
+        ("representative", &rep),
+        ("clerk", &clerk),
+        ("expert", &expert),
+        ("official", &official),
+        ("quality", &quality),
+        ("admin", &admin),
+        ("institution", &inst),
+        ("institution without scope", &unscoped),
+        ("nobody", &nobody),
+    ];
+    // (endpoint, method, path, body, expected status per caller in the order of `who`)
+    let matrix: Vec<Row> = vec![
+        (
+            "read a case",
+            "GET",
+            case_path.clone(),
+            None,
+            "200 404 404 200 200 200 200 403 403 403 401",
+        ),
+        (
+            "read a document",
+            "GET",
+            doc_path.clone(),
+            None,
+            "200 404 404 200 200 200 200 403 403 403 401",
+        ),
+        (
+            "list own cases",
+            "GET",
+            "/api/v1/cases".into(),
+            None,
+            "200 200 200 403 403 403 403 403 403 403 401",
+        ),
+        (
+            "an expert queue",
+            "GET",
+            "/api/v1/queues/standard".into(),
+            None,
+            "403 403 403 403 200 403 403 403 403 403 401",
+        ),
+        (
+            "claim a case",
+            "POST",
+            "/api/v1/queues/standard/claim".into(),
+            None,
+            "403 403 403 403 204 403 403 403 403 403 401",
+        ),
+        (
+            "the review view",
+            "GET",
+            review_path.clone(),
+            None,
+            "403 403 403 403 200 200 200 403 403 403 401",
+        ),
+        (
+            "the signature queue",
+            "GET",
+            "/api/v1/signature-queue".into(),
+            None,
+            "403 403 403 403 403 200 403 403 403 403 401",
+        ),
+        // Nothing is approved yet: the official's request is allowed but finds nothing to sign.
+        (
+            "sign",
+            "POST",
+            sign_path.clone(),
+            None,
+            "403 403 403 403 403 404 403 403 403 403 401",
+        ),
+        (
+            "send back",
+            "POST",
+            format!("{case_path}/send-back"),
+            Some(json!({"reason": "Pārbaudīt vēlreiz."})),
+            "403 403 403 403 403 409 403 403 403 403 401",
+        ),
+        (
+            "status of a person",
+            "POST",
+            "/api/v1/status".into(),
+            Some(status_query.clone()),
+            "403 403 403 403 403 403 403 403 200 403 401",
+        ),
+        (
+            "status changes",
+            "GET",
+            "/api/v1/status/changes?cursor=0".into(),
+            None,
+            "403 403 403 403 403 403 403 403 200 403 401",
+        ),
+        (
+            "file an application",
+            "POST",
+            "/api/v1/applications".into(),
+            None,
+            "422 422 422 422 403 403 403 403 403 403 401",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (endpoint, method, path, body, expected) in &matrix {
+        let expected: Vec<StatusCode> = expected.split(' ').map(|c| c.parse().unwrap()).collect();
+        assert_eq!(
+            expected.len(),
+            who.len(),
+            "{endpoint}: one status per caller"
+        );
+        for ((name, caller), want) in who.iter().zip(&expected) {
+            let body = if *endpoint == "file an application" {
+                // An application without documents or kind: allowed roles get 422, not 2xx.
+                multipart(json!({}), &[])
+            } else {
+                body.clone().and_then(json_body)
+            };
+            let got = w.call(caller, method, path, body).await;
+            if got.status != *want {
+                failures.push(format!(
+                    "{name} → {endpoint}: got {} want {want}",
+                    got.status
+                ));
+            }
+            if !got.status.is_success() && got.status != StatusCode::NO_CONTENT {
+                assert_eq!(
+                    got.content_type, "application/problem+json",
+                    "{name} → {endpoint}"
+                );
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "access matrix failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+in_every_world!(
+    a_change_without_the_csrf_token_is_refused_and_nothing_is_saved,
+    a_change_without_the_csrf_token_is_refused_and_nothing_is_saved_in
+);
+
+async fn a_change_without_the_csrf_token_is_refused_and_nothing_is_saved_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let res = w
+        .call_csrf(
+            &a,
+            "POST",
+            "/api/v1/applications",
+            multipart(two_pdfs(), &[("a.pdf", PDF), ("b.pdf", PDF)]),
+            false,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.json()["detail"].as_str().unwrap().contains("CSRF"));
+    let listed = w.call(&a, "GET", "/api/v1/cases", None).await;
+    assert_eq!(listed.json(), json!([]), "nothing half-saved");
+}
+
+in_every_world!(
+    bad_uploads_say_what_was_wrong,
+    bad_uploads_say_what_was_wrong_in
+);
+
+async fn bad_uploads_say_what_was_wrong_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let big = [b"%PDF-1.4\n".as_slice(), &vec![b'x'; MAX_DOC as usize + 1]].concat();
+    let res = w
+        .call(
+            &a,
+            "POST",
+            "/api/v1/applications",
+            multipart(two_pdfs(), &[("a.pdf", PDF), ("big.pdf", &big)]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        res.json()["detail"],
+        "the file is 65 KB but the limit is 64 KB per document"
+    );
+    assert_eq!(res.json()["field"], "documents[1]");
+
+    let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8\x00";
+    let res = w
+        .call(
+            &a,
+            "POST",
+            "/api/v1/applications",
+            multipart(two_pdfs(), &[("a.pdf", PDF), ("b.exe", exe)]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(res.json()["field"], "documents[1]");
+
+    let declared_wrong = json!({ "kind": "disability_first", "documents": [{ "kind": "referral_088u", "media_type": "image/png" }] });
+    let res = w
+        .call(
+            &a,
+            "POST",
+            "/api/v1/applications",
+            multipart(declared_wrong, &[("a.pdf", PDF)]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["field"], "documents[0].media_type");
+
+    let listed = w.call(&a, "GET", "/api/v1/cases", None).await;
+    assert_eq!(listed.json(), json!([]), "nothing half-saved");
+}
+
+in_every_world!(
+    a_contest_after_one_month_states_the_rule_and_a_timely_one_opens_a_case,
+    a_contest_after_one_month_states_the_rule_and_a_timely_one_opens_a_case_in
+);
+
+async fn a_contest_after_one_month_states_the_rule_and_a_timely_one_opens_a_case_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let official = Actor::person(Role::Official, "official-1");
+    let mut cases = Vec::new();
+    for (days_ago, n) in [(40, 0), (10, 1)] {
+        let filed = w
+            .call(
+                &a,
+                "POST",
+                "/api/v1/applications",
+                multipart(
+                    two_pdfs(),
+                    &[
+                        ("a.pdf", PDF),
+                        (if n == 0 { "b.pdf" } else { "c.pdf" }, PDF),
+                    ],
+                ),
+            )
+            .await;
+        let case_id = filed.json()["case_id"].as_str().unwrap().to_string();
+        bring_to_signature(&w.store, &case_id).await.unwrap();
+        let date = (chrono::Utc::now().date_naive() - chrono::Days::new(days_ago)).to_string();
+        w.store
+            .sign_decision(&case_id, &decision_on(&date), &official)
+            .await
+            .unwrap();
+        cases.push((case_id, date));
+    }
+    let (late, late_date) = &cases[0];
+    let res = w
+        .call(&a, "POST", &format!("/api/v1/cases/{late}/contest"), None)
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = res.json()["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.contains("within 1 month") && detail.contains(late_date.as_str()),
+        "{detail}"
+    );
+
+    let (timely, _) = &cases[1];
+    let res = w
+        .call(&a, "POST", &format!("/api/v1/cases/{timely}/contest"), None)
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&res.body)
+    );
+    let contest = res.json()["case_id"].as_str().unwrap().to_string();
+    let view = w
+        .call(&a, "GET", &format!("/api/v1/cases/{contest}"), None)
+        .await
+        .json();
+    assert_eq!(view["kind"], "contest");
+    assert_eq!(view["previous_case_id"], timely.as_str());
+
+    // The decision PDF and a duplicate certificate of the decided case.
+    let pdf = w
+        .call(
+            &a,
+            "GET",
+            &format!("/api/v1/cases/{timely}/decision.pdf"),
+            None,
+        )
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with(b"%PDF-"));
+    let view = w
+        .call(&a, "GET", &format!("/api/v1/cases/{timely}"), None)
+        .await
+        .json();
+    let first = view["certificates"][0]["id"].as_str().unwrap().to_string();
+    let dup = w
+        .call(
+            &a,
+            "POST",
+            &format!("/api/v1/cases/{timely}/certificate-duplicate"),
+            None,
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CREATED);
+    assert_eq!(dup.json()["duplicate_of"], first.as_str());
+}
+
+in_every_world!(
+    institutions_read_status_as_of_a_date_and_follow_changes,
+    institutions_read_status_as_of_a_date_and_follow_changes_in
+);
+
+async fn institutions_read_status_as_of_a_date_and_follow_changes_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let inst = Who::Token(
+        w.store
+            .issue_api_token(
+                "VSAA",
+                &["status:read"],
+                &Actor::person(Role::Admin, "admin-1"),
+            )
+            .await
+            .unwrap(),
+    );
+    let filed = w
+        .call(
+            &a,
+            "POST",
+            "/api/v1/applications",
+            multipart(two_pdfs(), &[("a.pdf", PDF), ("b.pdf", PDF)]),
+        )
+        .await;
+    let case_id = filed.json()["case_id"].as_str().unwrap().to_string();
+    let query = |as_of: &str| {
+        json_body(json!({ "person_code": sample_person_code(1).as_str(), "as_of": as_of }))
+    };
+    let before = w
+        .call(&inst, "POST", "/api/v1/status", query("2026-01-01"))
+        .await;
+    assert_eq!(before.json()["disabled"], false);
+
+    bring_to_signature(&w.store, &case_id).await.unwrap();
+    w.store
+        .sign_decision(
+            &case_id,
+            &decision_on("2026-03-10"),
+            &Actor::person(Role::Official, "o-1"),
+        )
+        .await
+        .unwrap();
+    let during = w
+        .call(&inst, "POST", "/api/v1/status", query("2027-03-09"))
+        .await
+        .json();
+    assert_eq!(during["disabled"], true);
+    assert_eq!(during["outcome"], "group_II");
+    assert_eq!(during["valid_from"], "2026-03-10");
+    assert_eq!(during["valid_to"], "2028-03-09");
+    let after = w
+        .call(&inst, "POST", "/api/v1/status", query("2028-03-10"))
+        .await
+        .json();
+    assert_eq!(after["disabled"], false, "the 24-month term has ended");
+    let before = w
+        .call(&inst, "POST", "/api/v1/status", query("2026-03-09"))
+        .await
+        .json();
+    assert_eq!(before["disabled"], false, "not yet decided on that day");
+
+    let feed = w
+        .call(&inst, "GET", "/api/v1/status/changes?cursor=0", None)
+        .await
+        .json();
+    assert_eq!(feed["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        feed["changes"][0]["person_code"],
+        sample_person_code(1).as_str()
+    );
+    let next = feed["next_cursor"].as_i64().unwrap();
+    let empty = w
+        .call(
+            &inst,
+            "GET",
+            &format!("/api/v1/status/changes?cursor={next}"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(empty["changes"], json!([]));
+
+    let bad = w
+        .call(
+            &inst,
+            "POST",
+            "/api/v1/status",
+            json_body(json!({ "person_code": "123" })),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The audit names the institution and the person only by a keyed hash.
+    let entries = w.store.audit_entries(1, 10_000).await.unwrap();
+    let reads: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "status.read")
+        .collect();
+    assert_eq!(reads.len(), 4);
+    assert!(
+        reads
+            .iter()
+            .all(|e| e.actor == "VSAA" && !e.subject.contains(sample_person_code(1).as_str()))
+    );
+}
+
+in_every_world!(
+    an_expert_returns_escalates_and_asks_for_documents_with_a_reason,
+    an_expert_returns_escalates_and_asks_for_documents_with_a_reason_in
+);
+
+async fn an_expert_returns_escalates_and_asks_for_documents_with_a_reason_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let expert = w.sign_in(&staff_code(Role::Expert), Role::Expert).await;
+    let filed = w
+        .call(
+            &a,
+            "POST",
+            "/api/v1/applications",
+            multipart(two_pdfs(), &[("a.pdf", PDF), ("b.pdf", PDF)]),
+        )
+        .await;
+    let case_id = filed.json()["case_id"].as_str().unwrap().to_string();
+    let worker = Actor::system("worker");
+    for event in [CaseEvent::StartProcessing, CaseEvent::DraftReady] {
+        w.store
+            .transition_case(&case_id, event, &worker, None)
+            .await
+            .unwrap();
+    }
+    w.store
+        .open_review_task(&case_id, "standard", 0)
+        .await
+        .unwrap();
+    let post = |path: &str, reason: &str| {
+        let (path, body) = (
+            format!("/api/v1/cases/{case_id}/{path}"),
+            json_body(json!({ "reason": reason })),
+        );
+        let expert = expert.clone();
+        async move { w.call(&expert, "POST", &path, body).await }
+    };
+
+    let claimed = w
+        .call(&expert, "POST", "/api/v1/queues/standard/claim", None)
+        .await;
+    assert_eq!(claimed.json()["case_id"], case_id.as_str());
+    assert_eq!(case_status(w, &expert, &case_id).await, "in_review");
+    assert_eq!(
+        post("release", "x").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is required"
+    );
+    assert_eq!(
+        post("release", "Nepieciešama cita specialitāte.")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(case_status(w, &expert, &case_id).await, "ready_for_review");
+    assert_eq!(
+        post("escalate", "Not held any more.").await.status,
+        StatusCode::CONFLICT,
+        "only the holder moves it"
+    );
+
+    w.call(&expert, "POST", "/api/v1/queues/standard/claim", None)
+        .await;
+    assert_eq!(
+        post("escalate", "Pretrunīgi atzinumi.").await.status,
+        StatusCode::NO_CONTENT
+    );
+    let complex = w
+        .call(&expert, "GET", "/api/v1/queues/complex", None)
+        .await
+        .json();
+    assert_eq!(complex[0]["case_id"], case_id.as_str());
+    assert_eq!(
+        w.call(&expert, "GET", "/api/v1/queues/standard", None)
+            .await
+            .json(),
+        json!([])
+    );
+
+    w.call(&expert, "POST", "/api/v1/queues/complex/claim", None)
+        .await;
+    assert_eq!(
+        post("request-documents", "Trūkst funkcionālo izmeklējumu.")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        case_status(w, &expert, &case_id).await,
+        "awaiting_documents"
+    );
+    let view = w
+        .call(&a, "GET", &format!("/api/v1/cases/{case_id}"), None)
+        .await
+        .json();
+    let last = view["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["reason"], "Trūkst funkcionālo izmeklējumu.",
+        "the applicant reads why"
+    );
+    assert_eq!(last["by_role"], "expert");
+}
+
+async fn case_status(w: &World, who: &Who, case_id: &str) -> Value {
+    w.call(who, "GET", &format!("/api/v1/cases/{case_id}"), None)
+        .await
+        .json()["status"]
+        .clone()
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let w = World::new(None).await;
+    let doc = w.call(&Who::Nobody, "GET", "/openapi.json", None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc = doc.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/applications",
+        "/api/v1/cases/{case_id}",
+        "/api/v1/status",
+        "/api/v1/status/changes",
+        "/api/v1/cases/{case_id}/sign",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing from /openapi.json");
+    }
+}

@@ -4,6 +4,7 @@ mod bench;
 mod case_folder;
 mod config;
 mod dataset_cmd;
+mod demo;
 mod eval_cmd;
 mod inference_cmd;
 mod ingest_cmd;
@@ -42,7 +43,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run on embedded defaults with a generated local key: the quickest way to try it.
+    /// Try it on a fresh machine: sets up the models, a synthetic archive and its index, demo
+    /// users and applications, a worker, and serves on embedded defaults with a local key.
     Demo,
     /// Run the service. Refuses to start without an encryption key.
     Serve,
@@ -123,11 +125,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Demo => {
             config.ensure_demo_key()?;
-            let config = demo_config(config);
-            let store = config.open_store().await?;
+            let config = demo::demo_config(config);
             println!("Atzinums demo: data in {}", config.data_dir.display());
-            print_demo_logins(&config, &store).await?;
-            serve::run(&config, store).await
+            let mut worker = demo::prepare(&config).await?;
+            let store = config.open_store().await?;
+            demo::print_logins(&config, &store).await?;
+            let served = serve::run(&config, store).await;
+            let _ = worker.kill();
+            let _ = worker.wait();
+            served
         }
         Command::Serve => {
             let store = config.open_store().await?;
@@ -177,45 +183,4 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::ExtractWorker => unreachable!("handled before configuration is loaded"),
         Command::Bench { command } => bench::run(command, &config).await,
     }
-}
-
-/// The demo's users: staff in the local identity provider's directory (synthetic personal
-/// codes), plain-HTTP cookies on loopback.
-fn demo_config(mut config: Config) -> Config {
-    use atzinums_models::Role;
-    config.secure_cookies = false;
-    if config.staff.is_empty() {
-        for (n, role) in [
-            (901, Role::Clerk),
-            (902, Role::Expert),
-            (903, Role::Official),
-            (904, Role::Quality),
-        ] {
-            config.staff.push(config::StaffEntry {
-                person_code: atzinums_store::testing::sample_person_code(n)
-                    .as_str()
-                    .to_string(),
-                role: role.as_str().to_string(),
-            });
-        }
-    }
-    config
-}
-
-/// Prints who can sign in and a status-service token for an institution.
-async fn print_demo_logins(config: &Config, store: &atzinums_store::Store) -> anyhow::Result<()> {
-    let admin = atzinums_store::Actor::system("demo");
-    let token = store
-        .issue_api_token("Demo institution", &["status:read"], &admin)
-        .await?;
-    println!("Demo sign-in (local identity provider, POST /api/v1/session):");
-    println!(
-        "  applicant  {}",
-        atzinums_store::testing::sample_person_code(1).as_str()
-    );
-    for s in &config.staff {
-        println!("  {:<10} {}", s.role, s.person_code);
-    }
-    println!("Status service token (Authorization: Bearer …): {token}");
-    Ok(())
 }

@@ -301,6 +301,28 @@ async fn call(
     )
 }
 
+/// A page's HTML as the signed-in person sees it.
+async fn page(app: &axum::Router, session: &(String, String), uri: &str) -> String {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::get(uri)
+        .header("cookie", format!("atz_session={}", session.0))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), axum::http::StatusCode::OK, "{uri}");
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// Text as maud escapes it in HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// An expert claims a drafted case, sees the draft with its precedents, edits and approves it;
 /// the official signs exactly the approved version; the edit is kept as a diff. Returns the
 /// case and the draft it was decided from.
@@ -367,6 +389,19 @@ async fn expert_and_official_decide_through_the_api(store: &Store) -> (String, S
     // The precedents beside the draft (none here: this archive's index is empty).
     assert!(review["draft"]["provenance"]["precedents"].is_array());
     assert!(review["case_file"]["documents"].is_array());
+    // The same case as the expert's page: the draft beside its evidence, the form to edit it.
+    let html = page(&app, &expert, &format!("/darbs/lietas/{case_id}")).await;
+    let first_paragraph = review["draft"]["draft"]["conclusion"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
+    assert!(
+        html.contains(&escape(first_paragraph)),
+        "the draft's text on the page"
+    );
+    assert!(html.contains("id=\"opinion_text\"") && html.contains("?csrf="));
     let proposal = &review["proposal"];
     let mut edit = serde_json::json!({
         "outcome": proposal["outcome"],
@@ -419,6 +454,11 @@ async fn expert_and_official_decide_through_the_api(store: &Store) -> (String, S
             .iter()
             .any(|q| q["case_id"] == case_id.as_str()),
         "{queue}"
+    );
+    let html = page(&app, &official, &format!("/parakstisana/lietas/{case_id}")).await;
+    assert!(
+        html.contains(&format!("/parakstisana/lietas/{case_id}/parakstit")),
+        "the sign button"
     );
     let (status, signed) = call(
         &app,

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod limits;
 pub mod openapi;
+mod pages;
 mod routes;
 
 use std::sync::Arc;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit =
         state.config.max_document_bytes as usize * state.config.max_documents + (1 << 20);
     routes::router()
+        .merge(pages::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

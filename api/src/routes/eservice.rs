@@ -62,6 +62,8 @@ pub struct CaseSummary {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentInfo {
+    /// What drafts and evidence cite.
+    pub id: String,
     pub position: i32,
     pub file_name: String,
     pub kind: String,
@@ -159,6 +161,7 @@ pub async fn case_view(state: &AppState, session: &Session, case_id: &str) -> Ap
             .documents
             .iter()
             .map(|d| DocumentInfo {
+                id: d.id.clone(),
                 position: d.position,
                 file_name: d.file_name.clone(),
                 kind: d.kind.as_str().into(),
@@ -227,6 +230,8 @@ pub struct SubmittedInfo {
 
 /// One uploaded file of a multipart form.
 pub struct Upload {
+    /// The form field it came in (`file`, or `file_0`… on the pages).
+    pub field: String,
     pub file_name: String,
     pub bytes: Bytes,
 }
@@ -289,7 +294,11 @@ pub async fn read_multipart(
                         field: Some(format!("documents[{i}]")),
                     });
                 }
-                files.push(Upload { file_name, bytes });
+                files.push(Upload {
+                    field: name,
+                    file_name,
+                    bytes,
+                });
             }
             (_, None) => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
         }

@@ -1,7 +1,7 @@
 //! The routes, by who uses them.
 
 pub mod eservice;
-mod pdf;
+pub(crate) mod pdf;
 pub mod review;
 pub mod session;
 pub mod status;

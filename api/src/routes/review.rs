@@ -118,7 +118,7 @@ pub struct ReviewView {
 }
 
 /// The draft and case file of a case, read from the blob store.
-async fn draft_and_file(
+pub(crate) async fn draft_and_file(
     state: &AppState,
     case_id: &str,
 ) -> ApiResult<Option<(DraftRecord, StoredCaseFile)>> {
@@ -268,7 +268,7 @@ pub struct Saved {
     pub changed_fields: usize,
 }
 
-async fn save(
+pub async fn save(
     state: &AppState,
     session: &Session,
     case_id: &str,

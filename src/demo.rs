@@ -1,0 +1,151 @@
+//! `atzinums demo`: everything a newcomer needs on a fresh machine, on the embedded defaults.
+//! Each step is this binary's own subcommand (so the demo exercises what operators run), and
+//! each is skipped when its result is already there: models, a synthetic decided archive and
+//! its precedent index, a handful of applications, a worker, the service.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, bail};
+use atzinums_models::Role;
+use atzinums_store::Store;
+use atzinums_store::testing::sample_person_code;
+
+use crate::config::{Config, StaffEntry};
+
+/// Decided cases the demo's precedents come from.
+const ARCHIVE_CASES: &str = "60";
+/// Applications submitted so the queues have work.
+const APPLICATIONS: &str = "6";
+
+/// Runs this binary with `args` on the demo's data directory; fails with its output.
+fn step(config: &Config, what: &str, args: &[&str]) -> anyhow::Result<()> {
+    println!("demo: {what}…");
+    let exe = std::env::current_exe().context("cannot find this program's path")?;
+    let output = Command::new(exe)
+        .arg("--data-dir")
+        .arg(&config.data_dir)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run `atzinums {}`", args.join(" ")))?;
+    if !output.status.success() {
+        bail!(
+            "demo step `atzinums {}` failed:\n{}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn path_arg(p: &Path) -> anyhow::Result<&str> {
+    p.to_str().context("the data directory's path is not UTF-8")
+}
+
+/// The demo's users: staff in the local identity provider's directory (synthetic personal
+/// codes), plain-HTTP cookies on loopback.
+pub fn demo_config(mut config: Config) -> Config {
+    config.secure_cookies = false;
+    if config.staff.is_empty() {
+        for (n, role) in [
+            (901, Role::Clerk),
+            (902, Role::Expert),
+            (903, Role::Official),
+            (904, Role::Quality),
+        ] {
+            config.staff.push(StaffEntry {
+                person_code: sample_person_code(n).as_str().to_string(),
+                role: role.as_str().to_string(),
+            });
+        }
+    }
+    config
+}
+
+/// Prepares the demo (idempotently) and starts its worker; the caller serves.
+pub async fn prepare(config: &Config) -> anyhow::Result<Child> {
+    let demo = config.data_dir.join("demo");
+    let archive = demo.join("archive");
+    let applications = demo.join("applications");
+    step(
+        config,
+        "models and catalogues",
+        &["setup", "--only", "embed", "--only", "catalogues"],
+    )?;
+    if !archive.exists() {
+        step(
+            config,
+            "a synthetic decided archive",
+            &[
+                "synth",
+                "--cases",
+                ARCHIVE_CASES,
+                "--seed",
+                "2026",
+                "--out",
+                path_arg(&archive)?,
+            ],
+        )?;
+    }
+    // Idempotent: unchanged cases are skipped.
+    step(
+        config,
+        "the precedent index",
+        &["index", path_arg(&archive)?],
+    )?;
+    if !applications.exists() {
+        step(
+            config,
+            "applications to examine",
+            &[
+                "synth",
+                "--cases",
+                APPLICATIONS,
+                "--seed",
+                "2027",
+                "--identified",
+                "--out",
+                path_arg(&applications)?,
+            ],
+        )?;
+    }
+    let mut folders: Vec<_> = std::fs::read_dir(applications.join("cases"))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    folders.sort();
+    let mut submit = vec!["submit"];
+    for f in &folders {
+        submit.push(path_arg(f)?);
+    }
+    // Idempotent too: a folder submitted before is answered with its case.
+    step(config, "submitting them", &submit)?;
+    let exe = std::env::current_exe()?;
+    let worker = Command::new(exe)
+        .arg("--data-dir")
+        .arg(&config.data_dir)
+        .arg("worker")
+        .stdout(Stdio::null())
+        .spawn()
+        .context("cannot start the worker")?;
+    println!("demo: a worker drafts the applications in the background");
+    Ok(worker)
+}
+
+/// Prints who can sign in and a status-service token for an institution.
+pub async fn print_logins(config: &Config, store: &Store) -> anyhow::Result<()> {
+    let issuer = atzinums_store::Actor::system("demo");
+    let token = store
+        .issue_api_token("Demo institution", &["status:read"], &issuer)
+        .await?;
+    println!(
+        "Sign in at http://{}/ (local identity provider):",
+        config.listen
+    );
+    println!("  applicant  {}", sample_person_code(1).as_str());
+    for s in &config.staff {
+        println!("  {:<10} {}", s.role, s.person_code);
+    }
+    println!("Status service token (Authorization: Bearer …): {token}");
+    Ok(())
+}

@@ -25,6 +25,10 @@ pub enum BenchCommand {
     /// Precedent search p50/p99 at scale with a filter, memory and disk per million points; with
     /// `--quality DATASET`, dense vs sparse vs hybrid top-5 on held-out cases.
     Retrieval(crate::retrieval_bench::RetrievalBenchArgs),
+    /// Seeds the configured store for the status-service load (`api/bench/status_load.sh`):
+    /// one person with a signed 24-month group II decision and an institution token; prints
+    /// them as JSON.
+    SeedStatus,
 }
 
 #[derive(Args)]
@@ -67,6 +71,7 @@ pub async fn run(command: BenchCommand, config: &crate::config::Config) -> anyho
         BenchCommand::Inference(args) => {
             return crate::inference_cmd::bench(args, &config.data_dir);
         }
+        BenchCommand::SeedStatus => return seed_status(config).await,
     };
     println!("backend    submissions/s  (n, doc size, concurrency)   job claims/s  (n, workers)");
     let dir = tempfile::tempdir()?;
@@ -306,5 +311,40 @@ fn bench_ingest(args: &IngestBench) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+async fn seed_status(config: &crate::config::Config) -> anyhow::Result<()> {
+    use atzinums_models::{DocumentKind, MediaType, Role};
+    use atzinums_store::Actor;
+    use atzinums_store::testing::{application, bring_to_signature, sample_person_code};
+    let store = config.open_store().await?;
+    let pdf = bytes::Bytes::from_static(b"%PDF-1.4\n%%EOF\n");
+    let app = application(
+        7,
+        vec![("a.pdf", DocumentKind::Referral088u, MediaType::Pdf, pdf)],
+    );
+    let case_id = store.submit(&app).await?.case_id;
+    bring_to_signature(&store, &case_id).await?;
+    let decision = serde_json::from_value(serde_json::json!({
+        "decided_at": "2026-11-01", "outcome": "group_II", "work_capacity_loss_pct": 65,
+        "term": {"months": 24}, "cause": "general_illness", "primary_icd10": "G35", "icd10": ["G35"],
+        "functioning": {}, "opinions": {}, "complex": false, "opinion_text": "Slēdziens.", "expert": "E-1"
+    }))?;
+    store
+        .sign_decision(
+            &case_id,
+            &decision,
+            &Actor::person(Role::Official, "official-1"),
+        )
+        .await?;
+    let token = store
+        .issue_api_token("Load test", &["status:read"], &Actor::system("bench"))
+        .await?;
+    println!(
+        "{}",
+        serde_json::json!({ "token": token, "person_code": sample_person_code(7).as_str() })
+    );
+    store.close().await;
     Ok(())
 }

@@ -11,7 +11,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::db::with_db;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::{Db, with_db};
 use crate::error::StoreError;
 use crate::{Actor, Store};
 
@@ -90,8 +92,64 @@ macro_rules! append_audit {
 }
 pub(crate) use append_audit;
 
+/// An entry waiting for the group commit, and who waits for it.
+struct Pending {
+    actor: Actor,
+    action: String,
+    subject: String,
+    details: serde_json::Value,
+    written: oneshot::Sender<Result<(), String>>,
+}
+
+/// Most entries one transaction takes.
+const GROUP_MAX: usize = 512;
+
+/// Group commit of audit entries that stand alone (reads by people and institutions): each
+/// caller still returns only once its entry is durable, but the entries that arrive while one
+/// transaction commits share the next one, so a busy status service pays one fsync per group,
+/// not per read. No entry waits for a timer: a lone read commits at once.
+#[derive(Clone)]
+pub(crate) struct AuditWriter {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl AuditWriter {
+    /// Starts the writer task on the current runtime; it ends when the last store handle goes.
+    pub(crate) fn start(db: Db) -> AuditWriter {
+        let (queue, mut incoming) = mpsc::channel::<Pending>(4 * GROUP_MAX);
+        tokio::spawn(async move {
+            while let Some(first) = incoming.recv().await {
+                let mut group = vec![first];
+                while group.len() < GROUP_MAX {
+                    match incoming.try_recv() {
+                        Ok(p) => group.push(p),
+                        Err(_) => break,
+                    }
+                }
+                let result = write_group(&db, &group).await.map_err(|e| e.to_string());
+                for p in group {
+                    let _ = p.written.send(result.clone());
+                }
+            }
+        });
+        AuditWriter { queue }
+    }
+}
+
+async fn write_group(db: &Db, group: &[Pending]) -> Result<(), StoreError> {
+    with_db!(db, pool => {
+        let mut tx = crate::db::WritePool::begin_write(pool).await?;
+        for p in group {
+            append_audit!(&mut tx, &p.actor, &p.action, &p.subject, &p.details);
+        }
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
 impl Store {
-    /// Appends one audit entry in its own transaction.
+    /// Appends one audit entry; returns once it is durable (committed with others that arrived
+    /// at the same time).
     pub async fn audit(
         &self,
         actor: &Actor,
@@ -99,12 +157,23 @@ impl Store {
         subject: &str,
         details: serde_json::Value,
     ) -> Result<(), StoreError> {
-        with_db!(&self.db, pool => {
-            let mut tx = crate::db::WritePool::begin_write(pool).await?;
-            append_audit!(&mut tx, actor, action, subject, details);
-            tx.commit().await?;
-        });
-        Ok(())
+        let (written, done) = oneshot::channel();
+        let pending = Pending {
+            actor: actor.clone(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            details,
+            written,
+        };
+        let lost = || StoreError::AuditWrite("the audit writer has stopped".into());
+        self.audit_writer
+            .queue
+            .send(pending)
+            .await
+            .map_err(|_| lost())?;
+        done.await
+            .map_err(|_| lost())?
+            .map_err(StoreError::AuditWrite)
     }
 
     /// Entries with `seq` in `from..=to`, in order.

@@ -48,6 +48,8 @@ pub enum StoreError {
     LeaseLost,
     #[error("document {sha256} is damaged in storage: its content no longer matches its hash")]
     BlobCorrupt { sha256: String },
+    #[error("the audit log could not be written ({0}); nothing was shown")]
+    AuditWrite(String),
     #[error("stored data is malformed in {field}: {message}")]
     Corrupt {
         field: &'static str,

@@ -89,6 +89,7 @@ impl Actor {
 #[derive(Clone)]
 pub struct Store {
     db: db::Db,
+    audit_writer: audit::AuditWriter,
     blobs: Arc<blob::BlobStore>,
     keys: Arc<crypto::Keys>,
     max_document_bytes: u64,
@@ -101,6 +102,7 @@ impl Store {
         let db = db::Db::connect(&config.database_url).await?;
         let blobs = Arc::new(blob::BlobStore::open(&config.blobs, keys.clone())?);
         Ok(Store {
+            audit_writer: audit::AuditWriter::start(db.clone()),
             db,
             blobs,
             keys,

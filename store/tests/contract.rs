@@ -30,6 +30,7 @@ contract_tests!(
     eight_workers_complete_each_job_exactly_once,
     review_task_is_held_by_one_expert,
     pipeline_steps_commit_once_under_their_lease,
+    concurrent_audited_reads_all_land_in_one_intact_chain,
     audit_alteration_is_detected,
     audit_deletion_is_detected,
     audit_reordering_is_detected,
@@ -876,6 +877,48 @@ async fn assert_broken_at(t: &TestStore, seq: i64, what: &str) {
         AuditVerdict::Broken { at_seq, problem } => assert_eq!(at_seq, seq, "{what}: {problem}"),
         AuditVerdict::Intact { .. } => panic!("{what} went unnoticed"),
     }
+}
+
+/// Reads are audited through a group commit: 300 at once must give 300 entries, each answered
+/// only once written, and the chain intact.
+async fn concurrent_audited_reads_all_land_in_one_intact_chain(t: &TestStore) {
+    const READS: usize = 300;
+    let case_id = t
+        .store
+        .submit(&two_document_application(8))
+        .await
+        .unwrap()
+        .case_id;
+    let before = match t.store.verify_audit().await.unwrap() {
+        AuditVerdict::Intact { entries } => entries,
+        broken => panic!("{broken:?}"),
+    };
+    let reads: Vec<_> = (0..READS)
+        .map(|i| {
+            let store = t.store.clone();
+            let case_id = case_id.clone();
+            tokio::spawn(async move {
+                let reader = Actor::person(Role::Expert, format!("expert-{i}"));
+                store.read_case(&case_id, &reader).await.unwrap();
+            })
+        })
+        .collect();
+    for r in reads {
+        r.await.unwrap();
+    }
+    assert_eq!(
+        t.store.verify_audit().await.unwrap(),
+        AuditVerdict::Intact {
+            entries: before + READS as i64
+        }
+    );
+    let entries = t
+        .store
+        .audit_entries(before + 1, before + READS as i64)
+        .await
+        .unwrap();
+    let readers: HashSet<_> = entries.iter().map(|e| e.actor.as_str()).collect();
+    assert_eq!(readers.len(), READS, "every reader's entry, once");
 }
 
 async fn audit_alteration_is_detected(t: &TestStore) {

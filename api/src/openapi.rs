@@ -11,7 +11,7 @@ use crate::routes::{eservice, review, session, status};
     info(title = "Atzinums", description = "VDEĀVK disability examination: e-service, expert workspace, signing, status service. Errors are application/problem+json."),
     paths(
         session::sign_in, session::sign_out, session::me,
-        eservice::list_cases, eservice::submit, eservice::get_case, eservice::document,
+        eservice::list_cases, eservice::submit, eservice::get_case, eservice::document, eservice::add_documents,
         eservice::contest, eservice::certificate_duplicate, eservice::decision_pdf,
         review::queue, review::claim, review::get_review, review::put_proposal, review::approve,
         review::release, review::escalate, review::request_documents,

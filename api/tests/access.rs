@@ -583,6 +583,54 @@ async fn an_expert_returns_escalates_and_asks_for_documents_with_a_reason_in(w: 
         "the applicant reads why"
     );
     assert_eq!(last["by_role"], "expert");
+
+    // The applicant sends what was asked for: stored, and intake is queued again.
+    let more = multipart(
+        json!({ "documents": [{ "kind": "functioning_assessment" }] }),
+        &[("funkcijas.pdf", PDF)],
+    );
+    let path = format!("/api/v1/cases/{case_id}/documents");
+    let b = w.sign_in(&sample_person_code(2), Role::Applicant).await;
+    assert_eq!(
+        w.call(&b, "POST", &path, more.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        w.call(&expert, "POST", &path, more.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let added = w.call(&a, "POST", &path, more.clone()).await;
+    assert_eq!(
+        added.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&added.body)
+    );
+    let view = w
+        .call(&a, "GET", &format!("/api/v1/cases/{case_id}"), None)
+        .await
+        .json();
+    let documents = view["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), 3);
+    assert_eq!(documents[2]["kind"], "functioning_assessment");
+    assert_eq!(documents[2]["position"], 2);
+    let jobs = w.store.jobs_of_case(&case_id).await.unwrap();
+    assert_eq!(
+        jobs.iter()
+            .filter(|j| j.kind == atzinums_store::INTAKE_JOB)
+            .count(),
+        2
+    );
+    // Only a case waiting for documents takes more.
+    let worker = Actor::system("worker");
+    w.store
+        .transition_case(&case_id, CaseEvent::DocumentsReceived, &worker, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.call(&a, "POST", &path, more).await.status,
+        StatusCode::CONFLICT
+    );
 }
 
 async fn case_status(w: &World, who: &Who, case_id: &str) -> Value {

@@ -496,3 +496,68 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Adds documents the applicant was asked for to a case waiting for them, and queues its
+    /// intake again (which moves the case back to processing). Bad files are refused before
+    /// anything is written; the rows and the job commit together.
+    pub async fn add_documents(
+        &self,
+        case_id: &str,
+        documents: &[NewDocument],
+        actor: &Actor,
+    ) -> Result<usize, StoreError> {
+        if documents.is_empty() {
+            return Err(InputError::new("documents", "attach at least one document").into());
+        }
+        for (i, doc) in documents.iter().enumerate() {
+            validate_document(i, doc, self.max_document_bytes)?;
+        }
+        let mut blobs = Vec::with_capacity(documents.len());
+        for doc in documents {
+            blobs.push(self.blobs.put(&doc.bytes).await?);
+        }
+        let now = now_ms();
+        with_db!(&self.db, pool => {
+            let mut tx = pool.begin_write().await?;
+            let row = sqlx::query("SELECT c.status, c.application_id FROM cases c WHERE c.id = $1")
+                .bind(case_id).fetch_optional(&mut *tx).await?
+                .ok_or(StoreError::NotFound { what: "case" })?;
+            let status: atzinums_models::CaseStatus =
+                crate::cases::parse("cases.status", &row.try_get::<String, _>("status")?)?;
+            let application_id: String = row.try_get("application_id")?;
+            if status != atzinums_models::CaseStatus::AwaitingDocuments {
+                return Err(atzinums_models::IllegalTransition {
+                    from: status,
+                    event: atzinums_models::CaseEvent::DocumentsReceived,
+                }
+                .into());
+            }
+            let next: i32 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(position), -1) + 1 FROM documents WHERE application_id = $1",
+            )
+            .bind(&application_id).fetch_one(&mut *tx).await?;
+            for (i, (doc, blob)) in documents.iter().zip(&blobs).enumerate() {
+                sqlx::query(
+                    "INSERT INTO documents (id, application_id, position, file_name, kind, media_type,
+                         issued_at, size_bytes, sha256, uploaded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(Uuid::now_v7().to_string()).bind(&application_id).bind(next + i as i32)
+                .bind(doc.file_name.trim()).bind(doc.kind.as_str()).bind(doc.media_type.as_str())
+                .bind(doc.issued_at.map(|d| d.to_string())).bind(blob.size as i64)
+                .bind(&blob.sha256).bind(now)
+                .execute(&mut *tx).await?;
+            }
+            let payload = serde_json::json!({ "application_id": application_id }).to_string();
+            sqlx::query(INSERT_JOB)
+                .bind(Uuid::now_v7().to_string()).bind(INTAKE_JOB).bind(case_id).bind(&payload)
+                .bind(0i32).bind(5i32).bind(now)
+                .execute(&mut *tx).await?;
+            append_audit!(&mut tx, actor, "documents.add", case_id,
+                serde_json::json!({ "documents": documents.len() }));
+            tx.commit().await?;
+            Ok(documents.len())
+        })
+    }
+}

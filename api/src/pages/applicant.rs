@@ -25,6 +25,25 @@ pub fn router() -> Router<AppState> {
         .route("/e-pakalpojums/lietas/{case_id}", get(case_page))
         .route("/e-pakalpojums/lietas/{case_id}/apstridet", post(contest))
         .route("/e-pakalpojums/lietas/{case_id}/dublikats", post(duplicate))
+        .route(
+            "/e-pakalpojums/lietas/{case_id}/dokumenti",
+            post(add_documents),
+        )
+}
+
+/// The documents of a plain form: file input `file_N` has its kind in select `doc_kind_N`.
+fn described(files: &[eservice::Upload], fields: &[(String, String)]) -> Vec<serde_json::Value> {
+    files
+        .iter()
+        .map(|f| {
+            let slot = f.field.trim_start_matches("file_");
+            let kind = fields
+                .iter()
+                .find(|(k, _)| *k == format!("doc_kind_{slot}"))
+                .map_or("other", |(_, v)| v.as_str());
+            serde_json::json!({ "kind": kind })
+        })
+        .collect()
 }
 
 fn signed_in(page: &Page, roles: &[Role]) -> Result<atzinums_store::Session, ApiError> {
@@ -132,14 +151,13 @@ async fn apply(State(state): State<AppState>, page: Page, multipart: Multipart) 
     };
     let result = async {
         let (_, files, fields) = eservice::read_multipart(&state, multipart).await?;
-        let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let documents: Vec<serde_json::Value> = files
-            .iter()
-            .map(|f| {
-                let slot = f.field.trim_start_matches("file_");
-                serde_json::json!({ "kind": field(&format!("doc_kind_{slot}")).unwrap_or_else(|| "other".into()) })
-            })
-            .collect();
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let documents = described(&files, &fields);
         let mut json = serde_json::json!({
             "kind": field("kind").unwrap_or_default(),
             "documents": documents,
@@ -148,7 +166,8 @@ async fn apply(State(state): State<AppState>, page: Page, multipart: Multipart) 
             json["person"] = serde_json::json!({ "person_code": code.trim() });
         }
         if session.role == Role::Representative {
-            json["representative"] = serde_json::json!({ "role": field("rep_role"), "name": field("rep_name") });
+            json["representative"] =
+                serde_json::json!({ "role": field("rep_role"), "name": field("rep_name") });
         }
         if session.role == Role::Clerk {
             json["channel"] = "assisted".into();
@@ -193,6 +212,23 @@ async fn case_page(
             ul {
                 @for d in &view.documents {
                     li { a href={ "/api/v1/cases/" (view.case_id) "/documents/" (d.position) } { (d.file_name) } " (" (d.kind) ")" }
+                }
+            }
+        }
+        @if view.status == "awaiting_documents" && session.role != Role::Expert {
+            section aria-labelledby="papildinat" {
+                h2 #papildinat { (page.t(T::Documents)) }
+                @if let Some(why) = view.timeline.last().and_then(|e| e.reason.as_ref()) { p.notice { (why) } }
+                form method="post" enctype="multipart/form-data" action=(page.action(&format!("/e-pakalpojums/lietas/{}/dokumenti", view.case_id))) {
+                    p {
+                        label for="more_kind" { (page.t(T::Kind)) }
+                        select #more_kind name="doc_kind_0" { @for k in DocumentKind::ALL { option value=(k.as_str()) { (k.as_str()) } } }
+                    }
+                    p {
+                        label for="more_file" { (page.t(T::Documents)) }
+                        input #more_file type="file" name="file_0" required accept=".pdf,.docx,.txt,.png,.jpg,.jpeg";
+                    }
+                    button type="submit" { (page.t(T::Submit)) }
                 }
             }
         }
@@ -254,4 +290,23 @@ async fn duplicate(
     }
     .await;
     page.then_go(result.map(|()| format!("/e-pakalpojums/lietas/{case_id}")))
+}
+
+async fn add_documents(
+    State(state): State<AppState>,
+    page: Page,
+    Path(case_id): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    let result = async {
+        let session = page.person()?;
+        let (_, files, fields) = eservice::read_multipart(&state, multipart).await?;
+        let json = serde_json::json!({ "documents": described(&files, &fields) });
+        eservice::add_case_documents(&state, &session, &case_id, Some(json), files).await
+    };
+    page.then_go(
+        result
+            .await
+            .map(|_| format!("/e-pakalpojums/lietas/{case_id}")),
+    )
 }

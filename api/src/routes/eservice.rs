@@ -4,9 +4,11 @@
 //! every read of a case by a person is audited by the store.
 
 use atzinums_models::{
-    ApplicationKind, CaseStatus, Channel, DecisionJson, MediaType, PersonCode, Role,
+    ApplicationKind, CaseStatus, Channel, DecisionJson, DocumentKind, MediaType, PersonCode, Role,
 };
-use atzinums_store::{ApplicationForm, CaseRecord, NewApplication, NewPerson, Session};
+use atzinums_store::{
+    ApplicationForm, CaseRecord, NewApplication, NewDocument, NewPerson, Session,
+};
 use axum::Json;
 use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, Path, State};
@@ -499,6 +501,76 @@ pub async fn document(
         bytes,
     )
         .into_response())
+}
+
+/// Adds the documents an expert asked for; the case goes back to processing. Each file's kind
+/// comes from the `application` part's `documents[i].kind` (else `other`).
+pub async fn add_case_documents(
+    state: &AppState,
+    session: &Session,
+    case_id: &str,
+    json: Option<serde_json::Value>,
+    files: Vec<Upload>,
+) -> ApiResult<usize> {
+    if !FILERS.contains(&session.role) {
+        return Err(ApiError::forbidden("add documents"));
+    }
+    check_case_access(state, session, case_id).await?;
+    state.limits.upload.check(&session.user_id)?;
+    let described = json
+        .as_ref()
+        .and_then(|j| j.get("documents"))
+        .and_then(|d| d.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let mut documents = Vec::with_capacity(files.len());
+    for (i, file) in files.into_iter().enumerate() {
+        let kind = match described
+            .get(i)
+            .and_then(|d| d.get("kind"))
+            .and_then(|k| k.as_str())
+        {
+            Some(k) => k
+                .parse::<DocumentKind>()
+                .map_err(|e| ApiError::bad_input(format!("documents[{i}].kind"), e.to_string()))?,
+            None => DocumentKind::Other,
+        };
+        let media_type = MediaType::sniff(&file.bytes).ok_or_else(|| {
+            ApiError::bad_input(format!("documents[{i}]"), "unsupported file type")
+        })?;
+        documents.push(NewDocument {
+            file_name: file.file_name,
+            kind,
+            media_type,
+            issued_at: None,
+            bytes: file.bytes,
+        });
+    }
+    Ok(state
+        .store
+        .add_documents(case_id, &documents, &session.actor())
+        .await?)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Added {
+    pub documents: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case_id}/documents", tag = "e-service",
+    params(("case_id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "Optional part `application`: {\"documents\": [{\"kind\": …}]}; then one file part per document."),
+    responses((status = 201, body = Added), (status = 404, body = crate::Problem), (status = 409, body = crate::Problem, description = "the case is not waiting for documents"),
+        (status = 413, body = crate::Problem), (status = 415, body = crate::Problem), (status = 422, body = crate::Problem)))]
+pub async fn add_documents(
+    State(state): State<AppState>,
+    person: Person,
+    Path(case_id): Path<String>,
+    multipart: Multipart,
+) -> ApiResult<Response> {
+    let (json, files, _) = read_multipart(&state, multipart).await?;
+    let documents = add_case_documents(&state, &person.0, &case_id, json, files).await?;
+    Ok((StatusCode::CREATED, Json(Added { documents })).into_response())
 }
 
 /// Contests a decision: a new case of kind `contest` naming this one. Refused after the

@@ -24,6 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/applications", post(eservice::submit))
         .route("/api/v1/cases/{case_id}", get(eservice::get_case))
         .route(
+            "/api/v1/cases/{case_id}/documents",
+            post(eservice::add_documents),
+        )
+        .route(
             "/api/v1/cases/{case_id}/documents/{position}",
             get(eservice::document),
         )

@@ -31,6 +31,9 @@ pub struct Config {
     pub threads: usize,
     /// Mark session cookies `Secure` (turn off only for plain-HTTP use on loopback).
     pub secure_cookies: bool,
+    /// How people sign in: `none` (default: only institutions' tokens work) or `local` (any
+    /// personal code as applicant, staff from `staff`; for demos and tests only).
+    pub identity: String,
     /// Staff who may sign in with the local identity provider, and in which role
     /// (`[[staff]] person_code = "…", role = "expert"`). Applicants need no entry.
     pub staff: Vec<StaffEntry>,
@@ -65,6 +68,7 @@ impl Default for Config {
             log_format: "text".into(),
             threads: 2,
             secure_cookies: true,
+            identity: "none".into(),
             staff: Vec::new(),
         }
     }
@@ -89,6 +93,12 @@ impl Config {
             figment = figment.merge(Serialized::default("data_dir", dir));
         }
         let config: Config = figment.extract().context("invalid configuration")?;
+        if config.identity != "none" && config.identity != "local" {
+            bail!(
+                "identity must be \"none\" or \"local\", not {:?}",
+                config.identity
+            );
+        }
         if config.log_format != "text" && config.log_format != "json" {
             bail!(
                 "log_format must be \"text\" or \"json\", not {:?}",
@@ -200,6 +210,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("threads", &self.threads)
             .field("secure_cookies", &self.secure_cookies)
+            .field("identity", &self.identity)
             .field("staff", &self.staff)
             .finish()
     }

@@ -18,13 +18,22 @@ const ARCHIVE_CASES: &str = "60";
 /// Applications submitted so the queues have work.
 const APPLICATIONS: &str = "6";
 
-/// Runs this binary with `args` on the demo's data directory; fails with its output.
-fn step(config: &Config, what: &str, args: &[&str]) -> anyhow::Result<()> {
-    println!("demo: {what}…");
+/// This binary on the demo's data directory and embedded database, whatever the environment.
+fn atzinums(config: &Config) -> anyhow::Result<Command> {
     let exe = std::env::current_exe().context("cannot find this program's path")?;
-    let output = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .arg("--data-dir")
         .arg(&config.data_dir)
+        .env_remove("DATABASE_URL")
+        .env("ATZINUMS_DATABASE_URL", config.database_url());
+    Ok(command)
+}
+
+/// Runs this binary with `args` for the demo; fails with its output.
+fn step(config: &Config, what: &str, args: &[&str]) -> anyhow::Result<()> {
+    println!("demo: {what}…");
+    let output = atzinums(config)?
         .args(args)
         .output()
         .with_context(|| format!("cannot run `atzinums {}`", args.join(" ")))?;
@@ -43,10 +52,15 @@ fn path_arg(p: &Path) -> anyhow::Result<&str> {
     p.to_str().context("the data directory's path is not UTF-8")
 }
 
-/// The demo's users: staff in the local identity provider's directory (synthetic personal
-/// codes), plain-HTTP cookies on loopback.
+/// The demo's settings: embedded storage, the local identity provider with staff in its
+/// directory (synthetic personal codes), plain-HTTP cookies on loopback.
 pub fn demo_config(mut config: Config) -> Config {
+    // Embedded defaults whatever the environment says (DATABASE_URL often points at a shared
+    // database): `serve` is for PostgreSQL and S3.
+    config.database_url = None;
+    config.blobs = None;
     config.secure_cookies = false;
+    config.identity = "local".into();
     if config.staff.is_empty() {
         for (n, role) in [
             (901, Role::Clerk),
@@ -120,10 +134,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Child> {
     }
     // Idempotent too: a folder submitted before is answered with its case.
     step(config, "submitting them", &submit)?;
-    let exe = std::env::current_exe()?;
-    let worker = Command::new(exe)
-        .arg("--data-dir")
-        .arg(&config.data_dir)
+    let worker = atzinums(config)?
         .arg("worker")
         .stdout(Stdio::null())
         .spawn()

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use atzinums_api::{ApiConfig, AppState, LocalIdentityProvider};
+use atzinums_api::{
+    ApiConfig, AppState, IdentityProvider, LocalIdentityProvider, NoIdentityProvider,
+};
 use atzinums_models::{PersonCode, Role};
 use atzinums_store::Store;
 use axum::extract::State;
@@ -15,8 +17,11 @@ use serde_json::json;
 
 use crate::config::Config;
 
-/// The local identity provider with the configured staff directory.
-fn identity_provider(config: &Config) -> anyhow::Result<LocalIdentityProvider> {
+/// The configured way people sign in: none, or the local stand-in with its staff directory.
+fn identity_provider(config: &Config) -> anyhow::Result<Arc<dyn IdentityProvider>> {
+    if config.identity != "local" {
+        return Ok(Arc::new(NoIdentityProvider));
+    }
     let staff = config
         .staff
         .iter()
@@ -30,7 +35,8 @@ fn identity_provider(config: &Config) -> anyhow::Result<LocalIdentityProvider> {
             Ok((code, role))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(LocalIdentityProvider::new(staff))
+    tracing::warn!("people sign in with the local identity provider: for demos and tests only");
+    Ok(Arc::new(LocalIdentityProvider::new(staff)))
 }
 
 pub async fn run(config: &Config, store: Store) -> anyhow::Result<()> {
@@ -39,7 +45,7 @@ pub async fn run(config: &Config, store: Store) -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         ..ApiConfig::default()
     };
-    let state = AppState::new(store.clone(), Arc::new(identity_provider(config)?), api);
+    let state = AppState::new(store.clone(), identity_provider(config)?, api);
     let app = atzinums_api::router(state).merge(
         Router::new()
             .route("/readyz", get(ready))

@@ -48,6 +48,27 @@ pub trait IdentityProvider: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = Result<Identity, AuthError>> + Send + 'a>>;
 }
 
+/// No sign-in for people: the default until an identity provider is configured (institutions'
+/// tokens still work). A service must never fall back to the local stand-in by accident.
+pub struct NoIdentityProvider;
+
+impl IdentityProvider for NoIdentityProvider {
+    fn name(&self) -> &str {
+        "none"
+    }
+
+    fn verify<'a>(
+        &'a self,
+        _: &'a Credentials,
+    ) -> Pin<Box<dyn Future<Output = Result<Identity, AuthError>> + Send + 'a>> {
+        Box::pin(async {
+            Err(AuthError::Rejected(
+                "sign-in is not configured on this service: an operator sets `identity` (\"local\" only for demos and tests)".into(),
+            ))
+        })
+    }
+}
+
 /// For demos and tests: anyone may sign in as an applicant or representative with a valid
 /// person code; staff roles only for the codes in its directory.
 pub struct LocalIdentityProvider {

@@ -21,7 +21,7 @@ use atzinums_store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
-pub use auth::{IdentityProvider, LocalIdentityProvider};
+pub use auth::{IdentityProvider, LocalIdentityProvider, NoIdentityProvider};
 pub use error::{ApiError, Problem};
 
 /// Settings of the HTTP service.

@@ -641,6 +641,39 @@ async fn case_status(w: &World, who: &Who, case_id: &str) -> Value {
 }
 
 #[tokio::test]
+async fn without_a_configured_identity_provider_nobody_signs_in_but_tokens_work() {
+    use tower::ServiceExt;
+    let w = World::new(None).await;
+    let state = atzinums_api::AppState::new(
+        w.store.clone(),
+        std::sync::Arc::new(atzinums_api::NoIdentityProvider),
+        atzinums_api::ApiConfig::default(),
+    );
+    let app = atzinums_api::router(state);
+    let sign_in = axum::http::Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({ "person_code": sample_person_code(1).as_str() }).to_string(),
+        ))
+        .unwrap();
+    let res = app.clone().oneshot(sign_in).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let token = w
+        .store
+        .issue_api_token("VSAA", &["status:read"], &Actor::person(Role::Admin, "a-1"))
+        .await
+        .unwrap();
+    let status = axum::http::Request::post("/api/v1/status")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::from(
+            json!({ "person_code": sample_person_code(1).as_str() }).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(app.oneshot(status).await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_openapi_document_lists_every_route() {
     let w = World::new(None).await;
     let doc = w.call(&Who::Nobody, "GET", "/openapi.json", None).await;

@@ -82,6 +82,17 @@ async fn a_person_signs_in_through_the_form_and_lands_on_their_start_page() {
     let w = World::new(None).await;
     let (status, headers, html) = get(&w, &Who::Nobody, "/").await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(
+        headers["referrer-policy"], "no-referrer",
+        "form actions carry the CSRF token"
+    );
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
     assert_accessible("/", &html);
     let nonce_cookie = headers
         .get_all(header::SET_COOKIE)

@@ -500,17 +500,7 @@ async fn an_expert_returns_escalates_and_asks_for_documents_with_a_reason_in(w: 
         )
         .await;
     let case_id = filed.json()["case_id"].as_str().unwrap().to_string();
-    let worker = Actor::system("worker");
-    for event in [CaseEvent::StartProcessing, CaseEvent::DraftReady] {
-        w.store
-            .transition_case(&case_id, event, &worker, None)
-            .await
-            .unwrap();
-    }
-    w.store
-        .open_review_task(&case_id, "standard", 0)
-        .await
-        .unwrap();
+    w.queue_for_review(&case_id).await;
     let post = |path: &str, reason: &str| {
         let (path, body) = (
             format!("/api/v1/cases/{case_id}/{path}"),

@@ -5,7 +5,7 @@
 
 mod common;
 
-use atzinums_models::Role;
+use atzinums_models::{DocumentKind, MediaType, Role};
 use atzinums_store::testing::sample_person_code;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -213,7 +213,30 @@ async fn each_role_reaches_its_pages_only_and_every_page_is_labelled() {
     let expert = w.sign_in(&staff_code(Role::Expert), Role::Expert).await;
     let official = w.sign_in(&staff_code(Role::Official), Role::Official).await;
     let clerk = w.sign_in(&staff_code(Role::Clerk), Role::Clerk).await;
+    let quality = w.sign_in(&staff_code(Role::Quality), Role::Quality).await;
+    // One case waits in the standard queue.
+    let case_id = w
+        .store
+        .submit(&atzinums_store::testing::application(
+            5,
+            vec![(
+                "a.pdf",
+                DocumentKind::Referral088u,
+                MediaType::Pdf,
+                bytes::Bytes::from_static(PDF),
+            )],
+        ))
+        .await
+        .unwrap()
+        .case_id;
+    w.queue_for_review(&case_id).await;
+    let (_, _, html) = get(&w, &expert, "/darbs").await;
+    assert!(html.contains(&case_id) && html.contains("/darbs/standard/nemt"));
+    let (_, _, html) = get(&w, &quality, "/darbs").await;
+    assert!(html.contains(&case_id), "the quality team sees the queues");
+    assert!(!html.contains("/nemt"), "but takes no case");
     for (who, path) in [
+        (&quality, "/darbs"),
         (&expert, "/darbs"),
         (&official, "/parakstisana"),
         (&clerk, "/e-pakalpojums"),

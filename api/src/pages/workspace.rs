@@ -38,10 +38,12 @@ fn require(page: &Page, role: Role) -> Result<atzinums_store::Session, ApiError>
     }
 }
 
+/// The queues: experts take work from them; the quality team sees them (read only).
 async fn queues(State(state): State<AppState>, page: Page) -> Response {
-    if let Err(e) = require(&page, Role::Expert) {
-        return page.error(e);
-    }
+    let expert = match require(&page, Role::Expert).or_else(|_| require(&page, Role::Quality)) {
+        Ok(s) => s.role == Role::Expert,
+        Err(e) => return page.error(e),
+    };
     let mut listed = Vec::new();
     for q in QUEUES {
         match state.store.queue_items(q, 50).await {
@@ -56,8 +58,10 @@ async fn queues(State(state): State<AppState>, page: Page) -> Response {
                 @if items.is_empty() {
                     p { (page.t(T::Empty)) }
                 } @else {
-                    form method="post" action=(page.action(&format!("/darbs/{queue}/nemt"))) {
-                        button type="submit" { (page.t(T::TakeNext)) }
+                    @if expert {
+                        form method="post" action=(page.action(&format!("/darbs/{queue}/nemt"))) {
+                            button type="submit" { (page.t(T::TakeNext)) }
+                        }
                     }
                     table {
                         thead { tr { th scope="col" { (page.t(T::Case)) } th scope="col" { (page.t(T::Deadline)) } th scope="col" { "Prioritāte / Priority" } th scope="col" { "Izskata / Held by" } } }

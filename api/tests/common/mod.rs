@@ -182,6 +182,24 @@ impl World {
         )
     }
 
+    /// Moves a submitted case on as a worker would, into the `standard` review queue.
+    pub async fn queue_for_review(&self, case_id: &str) {
+        let worker = atzinums_store::Actor::system("worker");
+        for event in [
+            atzinums_models::CaseEvent::StartProcessing,
+            atzinums_models::CaseEvent::DraftReady,
+        ] {
+            self.store
+                .transition_case(case_id, event, &worker, None)
+                .await
+                .unwrap();
+        }
+        self.store
+            .open_review_task(case_id, "standard", 0)
+            .await
+            .unwrap();
+    }
+
     pub async fn sign_in(&self, code: &PersonCode, role: Role) -> Who {
         let body = json!({ "person_code": code.as_str(), "role": role.as_str() }).to_string();
         let req = Request::post("/api/v1/session")

@@ -38,6 +38,7 @@ pub use review::{COMPLEX_QUEUE, Proposal, ProposalBody, QueueItem};
 pub use status::{Certificate, DisabilityStatus, StatusChangeEvent};
 pub use submission::{
     ApplicationForm, DocumentForm, INTAKE_JOB, NewApplication, NewDocument, NewPerson, Submitted,
+    human_size,
 };
 
 /// Default upper bound of one document's size.

@@ -101,9 +101,8 @@ impl Store {
             .transpose()?;
         let from = decision.decided_at;
         let valid_to = decision.term.and_then(|t| t.valid_until(from, birth_date));
-        let ends = decision.term.is_some() && valid_to.is_some();
-        let disabled =
-            decision.outcome.is_disability() && !(ends && valid_to.is_some_and(|to| as_of > to));
+        let lapsed = valid_to.is_some_and(|to| as_of > to);
+        let disabled = decision.outcome.is_disability() && !lapsed;
         Ok(DisabilityStatus {
             as_of,
             disabled,

@@ -258,12 +258,14 @@ fn validate_document(i: usize, doc: &NewDocument, max_bytes: u64) -> Result<(), 
     }
 }
 
-pub(crate) fn human_size(bytes: u64) -> String {
+/// A size as people read it: `1.5 MB`, `64 KB` (rounded up, so a file over a limit never
+/// reads as equal to it).
+pub fn human_size(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
     if bytes >= MB {
         format!("{:.1} MB", bytes as f64 / MB as f64)
     } else {
-        format!("{bytes} bytes")
+        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 

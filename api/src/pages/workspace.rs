@@ -216,10 +216,6 @@ async fn case_page(
         Ok(v) => v,
         Err(e) => return page.error(e),
     };
-    let drafted = match review::draft_and_file(&state, &case_id).await {
-        Ok(d) => d,
-        Err(e) => return page.error(e),
-    };
     // Evidence cites documents by id; people read them by file name.
     let file_name = |id: &str| {
         view.case
@@ -233,7 +229,7 @@ async fn case_page(
     let body = html! {
         p { (page.t(T::Status)) ": " strong { (status(page.lang, &view.case.status)) } " · " (page.t(T::Deadline)) " " (view.case.deadline) }
         p.notice role="note" { (page.t(T::ModelDraftNotice)) }
-        @if let Some((record, file)) = &drafted {
+        @if let (Some(record), Some(file)) = (&view.draft, &view.case_file) {
             section aria-labelledby="projekts" {
                 h2 #projekts { (page.t(T::Draft)) " (" (record.routing.route.kind().as_str()) ")" }
                 @for para in record.draft.conclusion.split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } }
@@ -243,7 +239,7 @@ async fn case_page(
                 table {
                     thead { tr { th scope="col" { "Joma / Domain" } th scope="col" { "Līmenis / Level" } th scope="col" { (page.t(T::Evidence)) } } }
                     tbody {
-                        @for (domain, a) in &file.assembled.file.functioning {
+                        @for (domain, a) in &file.functioning {
                             tr {
                                 td { (domain.as_str()) }
                                 td { (a.qualifier.value()) }

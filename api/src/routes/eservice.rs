@@ -7,7 +7,7 @@ use atzinums_models::{
     ApplicationKind, CaseStatus, Channel, DecisionJson, DocumentKind, MediaType, PersonCode, Role,
 };
 use atzinums_store::{
-    ApplicationForm, CaseRecord, NewApplication, NewDocument, NewPerson, Session,
+    ApplicationForm, CaseRecord, NewApplication, NewDocument, NewPerson, Session, human_size,
 };
 use axum::Json;
 use axum::extract::multipart::MultipartError;
@@ -317,15 +317,6 @@ fn too_large(field: &str, size: u64, max: u64) -> ApiError {
             human_size(max)
         ),
         field: Some(field.to_string()),
-    }
-}
-
-/// `1.5 MB`, `64 KB`.
-fn human_size(bytes: u64) -> String {
-    if bytes >= 1 << 20 {
-        format!("{:.1} MB", bytes as f64 / (1u64 << 20) as f64)
-    } else {
-        format!("{} KB", bytes.div_ceil(1 << 10))
     }
 }
 

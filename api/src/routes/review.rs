@@ -108,7 +108,7 @@ pub struct ReviewView {
     pub draft: Option<DraftRecord>,
     /// Diagnoses, functioning with evidence, documents' findings as intake read them.
     #[schema(value_type = Option<Object>)]
-    pub case_file: Option<serde_json::Value>,
+    pub case_file: Option<atzinums_ingest::case_file::CaseFile>,
     /// The decision as it stands: the latest saved version, else the draft's proposal.
     #[schema(value_type = Option<Object>)]
     pub proposal: Option<atzinums_models::DecisionJson>,
@@ -118,7 +118,7 @@ pub struct ReviewView {
 }
 
 /// The draft and case file of a case, read from the blob store.
-pub(crate) async fn draft_and_file(
+async fn draft_and_file(
     state: &AppState,
     case_id: &str,
 ) -> ApiResult<Option<(DraftRecord, StoredCaseFile)>> {
@@ -167,10 +167,7 @@ pub async fn review_view(
         (None, None) => None,
     };
     let (draft, case_file) = match drafted {
-        Some((record, file)) => (
-            Some(record),
-            serde_json::to_value(&file.assembled.file).ok(),
-        ),
+        Some((record, file)) => (Some(record), Some(file.assembled.file)),
         None => (None, None),
     };
     Ok(ReviewView {

@@ -15,8 +15,14 @@ use crate::config::{Config, StaffEntry};
 
 /// Decided cases the demo's precedents come from.
 const ARCHIVE_CASES: &str = "60";
-/// Applications submitted so the queues have work.
-const APPLICATIONS: &str = "6";
+/// What the demo prepares besides the fixed archive.
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Synthetic applications submitted so the queues have work (0: empty queues, e.g. for a
+    /// browser walk-through that files its own).
+    #[arg(long, default_value_t = 6)]
+    pub applications: usize,
+}
 
 /// This binary on the demo's data directory and embedded database, whatever the environment.
 fn atzinums(config: &Config) -> anyhow::Result<Command> {
@@ -78,7 +84,7 @@ pub fn demo_config(mut config: Config) -> Config {
 }
 
 /// Prepares the demo (idempotently) and starts its worker; the caller serves.
-pub async fn prepare(config: &Config) -> anyhow::Result<Child> {
+pub async fn prepare(config: &Config, args: &DemoArgs) -> anyhow::Result<Child> {
     let demo = config.data_dir.join("demo");
     let archive = demo.join("archive");
     let applications = demo.join("applications");
@@ -108,32 +114,9 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Child> {
         "the precedent index",
         &["index", path_arg(&archive)?],
     )?;
-    if !applications.exists() {
-        step(
-            config,
-            "applications to examine",
-            &[
-                "synth",
-                "--cases",
-                APPLICATIONS,
-                "--seed",
-                "2027",
-                "--identified",
-                "--out",
-                path_arg(&applications)?,
-            ],
-        )?;
+    if args.applications > 0 {
+        submit_applications(config, &applications, args.applications)?;
     }
-    let mut folders: Vec<_> = std::fs::read_dir(applications.join("cases"))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    folders.sort();
-    let mut submit = vec!["submit"];
-    for f in &folders {
-        submit.push(path_arg(f)?);
-    }
-    // Idempotent too: a folder submitted before is answered with its case.
-    step(config, "submitting them", &submit)?;
     let worker = atzinums(config)?
         .arg("worker")
         .stdout(Stdio::null())
@@ -159,4 +142,45 @@ pub async fn print_logins(config: &Config, store: &Store) -> anyhow::Result<()> 
     }
     println!("Status service token (Authorization: Bearer …): {token}");
     Ok(())
+}
+
+/// Generates (once) and submits `count` synthetic applications; submitting is idempotent, a
+/// folder submitted before is answered with its case.
+fn submit_applications(config: &Config, applications: &Path, count: usize) -> anyhow::Result<()> {
+    let folders = |dir: &Path| -> anyhow::Result<Vec<_>> {
+        let cases = dir.join("cases");
+        if !cases.exists() {
+            return Ok(Vec::new());
+        }
+        let mut found: Vec<_> = std::fs::read_dir(cases)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        found.sort();
+        Ok(found)
+    };
+    if folders(applications)?.len() < count {
+        if applications.exists() {
+            std::fs::remove_dir_all(applications)?;
+        }
+        step(
+            config,
+            "applications to examine",
+            &[
+                "synth",
+                "--cases",
+                &count.to_string(),
+                "--seed",
+                "2027",
+                "--identified",
+                "--out",
+                path_arg(applications)?,
+            ],
+        )?;
+    }
+    let chosen = folders(applications)?;
+    let mut submit = vec!["submit"];
+    for f in chosen.iter().take(count) {
+        submit.push(path_arg(f)?);
+    }
+    step(config, "submitting them", &submit)
 }

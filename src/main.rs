@@ -45,7 +45,7 @@ struct Cli {
 enum Command {
     /// Try it on a fresh machine: sets up the models, a synthetic archive and its index, demo
     /// users and applications, a worker, and serves on embedded defaults with a local key.
-    Demo,
+    Demo(demo::DemoArgs),
     /// Run the service. Refuses to start without an encryption key.
     Serve,
     /// Audit-log tools.
@@ -123,11 +123,11 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Demo => {
+        Command::Demo(args) => {
             config.ensure_demo_key()?;
             let config = demo::demo_config(config);
             println!("Atzinums demo: data in {}", config.data_dir.display());
-            let mut worker = demo::prepare(&config).await?;
+            let mut worker = demo::prepare(&config, &args).await?;
             let store = config.open_store().await?;
             demo::print_logins(&config, &store).await?;
             let served = serve::run(&config, store).await;

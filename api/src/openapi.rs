@@ -14,7 +14,7 @@ use crate::routes::{eservice, review, session, status};
         eservice::list_cases, eservice::submit, eservice::get_case, eservice::document, eservice::add_documents,
         eservice::contest, eservice::certificate_duplicate, eservice::decision_pdf,
         review::queue, review::claim, review::get_review, review::put_proposal, review::approve,
-        review::release, review::escalate, review::request_documents,
+        review::release, review::escalate, review::request_documents, review::extend_deadline,
         review::signature_queue, review::sign, review::send_back,
         status::status, status::changes,
     ),

@@ -55,27 +55,16 @@ async fn every_role_reaches_only_its_endpoints_in(w: &World) {
     );
     let nobody = Who::Nobody;
 
-    let filed = w
-        .call(
-            &a,
-            "POST",
-            "/api/v1/applications",
-            multipart(two_pdfs(), &[("a.pdf", PDF), ("b.pdf", PDF)]),
-        )
-        .await;
-    assert_eq!(
-        filed.status,
-        StatusCode::CREATED,
-        "{}",
-        String::from_utf8_lossy(&filed.body)
-    );
-    let case_a = filed.json()["case_id"].as_str().unwrap().to_string();
+    let case_a = w.file_two_pdfs(&a).await;
 
     let case_path = format!("/api/v1/cases/{case_a}");
     let doc_path = format!("{case_path}/documents/0");
     let review_path = format!("{case_path}/review");
     let sign_path = format!("{case_path}/sign");
     let status_query = json!({ "person_code": sample_person_code(1).as_str() });
+    // Past the 4-month limit: the roles allowed to extend get 422, everyone else is refused first.
+    let too_late = chrono::Utc::now().date_naive() + chrono::Months::new(5);
+    let extension = json!({ "until": too_late, "reason": "Gaidām speciālista atzinumu." });
     let who = [
         ("applicant A", &a),
         ("applicant B", &b),
@@ -154,6 +143,13 @@ async fn every_role_reaches_only_its_endpoints_in(w: &World) {
             format!("{case_path}/send-back"),
             Some(json!({"reason": "Pārbaudīt vēlreiz."})),
             "403 403 403 403 403 409 403 403 403 403 401",
+        ),
+        (
+            "extend the deadline",
+            "POST",
+            format!("{case_path}/extend-deadline"),
+            Some(extension),
+            "403 403 403 403 422 422 403 403 403 403 401",
         ),
         (
             "status of a person",
@@ -394,15 +390,7 @@ async fn institutions_read_status_as_of_a_date_and_follow_changes_in(w: &World) 
             .await
             .unwrap(),
     );
-    let filed = w
-        .call(
-            &a,
-            "POST",
-            "/api/v1/applications",
-            multipart(two_pdfs(), &[("a.pdf", PDF), ("b.pdf", PDF)]),
-        )
-        .await;
-    let case_id = filed.json()["case_id"].as_str().unwrap().to_string();
+    let case_id = w.file_two_pdfs(&a).await;
     let query = |as_of: &str| {
         json_body(json!({ "person_code": sample_person_code(1).as_str(), "as_of": as_of }))
     };
@@ -491,15 +479,7 @@ in_every_world!(
 async fn an_expert_returns_escalates_and_asks_for_documents_with_a_reason_in(w: &World) {
     let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
     let expert = w.sign_in(&staff_code(Role::Expert), Role::Expert).await;
-    let filed = w
-        .call(
-            &a,
-            "POST",
-            "/api/v1/applications",
-            multipart(two_pdfs(), &[("a.pdf", PDF), ("b.pdf", PDF)]),
-        )
-        .await;
-    let case_id = filed.json()["case_id"].as_str().unwrap().to_string();
+    let case_id = w.file_two_pdfs(&a).await;
     w.queue_for_review(&case_id).await;
     let post = |path: &str, reason: &str| {
         let (path, body) = (
@@ -620,6 +600,98 @@ async fn an_expert_returns_escalates_and_asks_for_documents_with_a_reason_in(w: 
     assert_eq!(
         w.call(&a, "POST", &path, more).await.status,
         StatusCode::CONFLICT
+    );
+}
+
+in_every_world!(
+    a_deadline_is_extended_with_a_reason_to_at_most_four_months,
+    a_deadline_is_extended_with_a_reason_to_at_most_four_months_in
+);
+
+async fn a_deadline_is_extended_with_a_reason_to_at_most_four_months_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let expert = w.sign_in(&staff_code(Role::Expert), Role::Expert).await;
+    let official = w.sign_in(&staff_code(Role::Official), Role::Official).await;
+    let case_id = w.file_two_pdfs(&a).await;
+    w.queue_for_review(&case_id).await;
+    let case_path = format!("/api/v1/cases/{case_id}");
+    let path = format!("{case_path}/extend-deadline");
+    let before = w.call(&a, "GET", &case_path, None).await.json();
+    let (due, limit) = (
+        before["deadline"].clone(),
+        before["deadline_extended_max"].clone(),
+    );
+    let extend = |who: &Who, until: Value, reason: &str| {
+        let (who, path) = (who.clone(), path.clone());
+        let body = json_body(json!({ "until": until, "reason": reason }));
+        async move { w.call(&who, "POST", &path, body).await }
+    };
+    let two_months: chrono::NaiveDate = due.as_str().unwrap().parse().unwrap();
+    let two_months = two_months + chrono::Months::new(1);
+
+    let refused = extend(&a, json!(two_months), "Es gribu vēlāk.").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "not the applicant");
+    let past = extend(&expert, json!("2099-01-01"), "Gaidām MRI rezultātus.").await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(past.json()["field"], "until");
+    let detail = past.json()["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.contains("4 months") && detail.contains(limit.as_str().unwrap()),
+        "states the rule and the limit: {detail}"
+    );
+    let no_reason = extend(&expert, json!(two_months), "").await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let done = extend(&expert, json!(two_months), "Gaidām MRI rezultātus.").await;
+    assert_eq!(
+        done.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        String::from_utf8_lossy(&done.body)
+    );
+    let after = w.call(&a, "GET", &case_path, None).await.json();
+    assert_eq!(after["deadline"], json!(two_months));
+    assert_eq!(after["status"], before["status"], "the status stays");
+    let last = after["timeline"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["event"], "extend_deadline");
+    assert_eq!(
+        last["reason"], "Gaidām MRI rezultātus.",
+        "the applicant reads why"
+    );
+    let queued = w
+        .call(&expert, "GET", "/api/v1/queues/standard", None)
+        .await
+        .json();
+    assert_eq!(
+        queued[0]["deadline"],
+        json!(two_months),
+        "the queue orders by the new deadline"
+    );
+
+    let same = extend(&official, json!(two_months), "Vēl vienreiz.").await;
+    assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY, "only later");
+    assert!(
+        same.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&two_months.to_string())
+    );
+    assert_eq!(
+        extend(&official, limit.clone(), "Komisijas sēde.")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+
+    let (_, _, page) = w.get(&a, &format!("/e-pakalpojums/lietas/{case_id}")).await;
+    assert!(
+        page.contains("Lēmuma pieņemšanas termiņš pagarināts: Gaidām MRI rezultātus."),
+        "{page}"
     );
 }
 

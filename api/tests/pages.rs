@@ -18,14 +18,6 @@ fn session_of(who: &Who) -> (&str, &str) {
     }
 }
 
-async fn get(w: &World, who: &Who, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let mut req = Request::get(path);
-    if let Who::Session { cookie, .. } = who {
-        req = req.header(header::COOKIE, format!("atz_session={cookie}"));
-    }
-    w.send(req.body(Body::empty()).unwrap()).await
-}
-
 /// Checks what a screen reader needs of every page: the language, one main landmark, one
 /// top heading, a label for every visible control.
 fn assert_accessible(path: &str, html: &str) {
@@ -80,7 +72,7 @@ fn multipart_form(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (St
 #[tokio::test]
 async fn a_person_signs_in_through_the_form_and_lands_on_their_start_page() {
     let w = World::new(None).await;
-    let (status, headers, html) = get(&w, &Who::Nobody, "/").await;
+    let (status, headers, html) = w.get(&Who::Nobody, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(
@@ -162,7 +154,7 @@ async fn an_applicant_applies_with_two_pdfs_through_the_plain_form() {
     let w = World::new(None).await;
     let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
     let (cookie, csrf) = session_of(&a);
-    let (status, _, html) = get(&w, &a, "/e-pakalpojums").await;
+    let (status, _, html) = w.get(&a, "/e-pakalpojums").await;
     assert_eq!(status, StatusCode::OK);
     assert_accessible("/e-pakalpojums", &html);
     assert!(html.contains(&format!("action=\"/e-pakalpojums/pieteikums?csrf={csrf}\"")));
@@ -190,19 +182,19 @@ async fn an_applicant_applies_with_two_pdfs_through_the_plain_form() {
     let case_page = headers[header::LOCATION].to_str().unwrap().to_string();
     assert!(case_page.starts_with("/e-pakalpojums/lietas/C-"));
 
-    let (status, _, html) = get(&w, &a, &case_page).await;
+    let (status, _, html) = w.get(&a, &case_page).await;
     assert_eq!(status, StatusCode::OK);
     assert_accessible(&case_page, &html);
     assert!(html.contains("Iesniegts"), "the status in Latvian");
     assert!(html.contains("nosutijums.pdf") && html.contains("izraksts.pdf"));
-    let (_, _, english) = get(&w, &a, &format!("{case_page}?lang=en")).await;
+    let (_, _, english) = w.get(&a, &format!("{case_page}?lang=en")).await;
     assert!(english.contains("<html lang=\"en\">") && english.contains("Submitted"));
 
-    let (_, _, html) = get(&w, &a, "/e-pakalpojums").await;
+    let (_, _, html) = w.get(&a, "/e-pakalpojums").await;
     assert!(html.contains(case_page.trim_start_matches("/e-pakalpojums/lietas/")));
     // Another applicant cannot open it.
     let b = w.sign_in(&sample_person_code(2), Role::Applicant).await;
-    let (status, _, _) = get(&w, &b, &case_page).await;
+    let (status, _, _) = w.get(&b, &case_page).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -230,9 +222,9 @@ async fn each_role_reaches_its_pages_only_and_every_page_is_labelled() {
         .unwrap()
         .case_id;
     w.queue_for_review(&case_id).await;
-    let (_, _, html) = get(&w, &expert, "/darbs").await;
+    let (_, _, html) = w.get(&expert, "/darbs").await;
     assert!(html.contains(&case_id) && html.contains("/darbs/standard/nemt"));
-    let (_, _, html) = get(&w, &quality, "/darbs").await;
+    let (_, _, html) = w.get(&quality, "/darbs").await;
     assert!(html.contains(&case_id), "the quality team sees the queues");
     assert!(!html.contains("/nemt"), "but takes no case");
     for (who, path) in [
@@ -241,7 +233,7 @@ async fn each_role_reaches_its_pages_only_and_every_page_is_labelled() {
         (&official, "/parakstisana"),
         (&clerk, "/e-pakalpojums"),
     ] {
-        let (status, _, html) = get(&w, who, path).await;
+        let (status, _, html) = w.get(who, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert_accessible(path, &html);
     }
@@ -252,7 +244,7 @@ async fn each_role_reaches_its_pages_only_and_every_page_is_labelled() {
         (&official, "/darbs", StatusCode::FORBIDDEN),
         (&Who::Nobody, "/e-pakalpojums", StatusCode::UNAUTHORIZED),
     ] {
-        let (status, _, html) = get(&w, who, path).await;
+        let (status, _, html) = w.get(who, path).await;
         assert_eq!(status, want, "{path}");
         assert_accessible(path, &html);
     }

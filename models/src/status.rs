@@ -38,6 +38,8 @@ string_enum! {
         Escalate = "escalate",
         Sign = "sign",
         Withdraw = "withdraw",
+        /// The deadline moves later (at most 4 months from filing); the status stays.
+        ExtendDeadline = "extend_deadline",
     }
 }
 
@@ -67,6 +69,7 @@ impl CaseStatus {
             (S::AwaitingSignature, E::SendBack) => S::ReadyForReview,
             (S::AwaitingSignature, E::Sign) => S::Decided,
             (from, E::Withdraw) if !from.is_terminal() => S::Withdrawn,
+            (from, E::ExtendDeadline) if !from.is_terminal() => from,
             (from, event) => return Err(IllegalTransition { from, event }),
         };
         Ok(next)
@@ -116,6 +119,7 @@ impl CaseEvent {
             CaseEvent::Escalate => "escalate",
             CaseEvent::Sign => "sign",
             CaseEvent::Withdraw => "withdraw",
+            CaseEvent::ExtendDeadline => "extend the deadline of",
         }
     }
 }
@@ -145,6 +149,20 @@ mod tests {
         (S::ReadyForReview, E::Withdraw, S::Withdrawn),
         (S::InReview, E::Withdraw, S::Withdrawn),
         (S::AwaitingSignature, E::Withdraw, S::Withdrawn),
+        (S::Submitted, E::ExtendDeadline, S::Submitted),
+        (S::Processing, E::ExtendDeadline, S::Processing),
+        (
+            S::AwaitingDocuments,
+            E::ExtendDeadline,
+            S::AwaitingDocuments,
+        ),
+        (S::ReadyForReview, E::ExtendDeadline, S::ReadyForReview),
+        (S::InReview, E::ExtendDeadline, S::InReview),
+        (
+            S::AwaitingSignature,
+            E::ExtendDeadline,
+            S::AwaitingSignature,
+        ),
     ];
 
     #[test]
@@ -173,7 +191,7 @@ mod tests {
             }
         }
         assert_eq!(legal, TABLE.len());
-        assert_eq!(S::ALL.len() * E::ALL.len(), 88);
+        assert_eq!(S::ALL.len() * E::ALL.len(), 96);
     }
 
     #[test]

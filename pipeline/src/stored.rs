@@ -40,6 +40,23 @@ pub struct StoredCaseFile {
     pub assembled: Assembled,
 }
 
+/// The first line of a drafted conclusion (`prompts/conclusion.lv.j2`); with the line after it,
+/// the banner that tells the expert this is a machine draft for review.
+const DRAFT_BANNER: &str = "EKSPERTĪZES SLĒDZIENA PROJEKTS";
+
+/// The conclusion without its draft banner: what the expert proposes and the official signs
+/// is not a machine draft any more.
+fn without_draft_banner(conclusion: &str) -> String {
+    match conclusion.strip_prefix(DRAFT_BANNER) {
+        Some(rest) => rest
+            .trim_start_matches('\n')
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .to_string(),
+        None => conclusion.to_string(),
+    }
+}
+
 /// The decision a draft proposes, in `decision.json`'s shape: the draft's fields, the
 /// diagnoses read from the documents, the functioning profile assessed, the conclusion as the
 /// opinion text. The expert edits it; only a signature makes it a decision.
@@ -69,8 +86,21 @@ pub fn proposed_decision(
         functioning: record.assessment.profile.clone(),
         opinions: f.opinions.clone(),
         complex: record.routing.route.kind() != atzinums_models::RouteKind::Standard,
-        opinion_text: record.draft.conclusion.clone(),
+        opinion_text: without_draft_banner(&record.draft.conclusion),
         expert: expert.to_string(),
         extra: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_proposed_text_drops_only_the_draft_banner() {
+        let drafted = "EKSPERTĪZES SLĒDZIENA PROJEKTS\nSagatavots automātiski ārsta eksperta pārbaudei.\nLieta: C-1.\n\nDiagnozes";
+        assert_eq!(without_draft_banner(drafted), "Lieta: C-1.\n\nDiagnozes");
+        let edited = "Lieta: C-1.\nEKSPERTĪZES SLĒDZIENA PROJEKTS";
+        assert_eq!(without_draft_banner(edited), edited);
     }
 }

@@ -84,6 +84,30 @@ impl WritePool for PgPool {
     }
 }
 
+/// An exclusive lock on a file beside the SQLite database, held while migrating: two processes
+/// opening a new database at once (a demo's server and its worker) would otherwise both apply
+/// the same migration. PostgreSQL needs none: sqlx takes an advisory lock there.
+async fn migration_lock(db: &Path) -> Result<std::fs::File, StoreError> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let path = std::path::PathBuf::from(name);
+    let failed = |source| StoreError::MigrationLock {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(failed)?;
+    // Blocks until the other process has migrated; off the async threads.
+    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|e| failed(std::io::Error::other(e)))?
+        .map_err(failed)
+}
+
 impl Db {
     /// Opens (creating if needed) and migrates the database named by `url`:
     /// `sqlite://PATH` or `postgres://…`.
@@ -132,10 +156,12 @@ impl Db {
                 backend: "sqlite",
                 source: e,
             })?;
+        let lock = migration_lock(path).await?;
         SQLITE_MIGRATIONS
             .run(&pool)
             .await
             .map_err(StoreError::Migrate)?;
+        drop(lock);
         Ok(Db::Sqlite(pool))
     }
 

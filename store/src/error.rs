@@ -13,6 +13,12 @@ pub enum StoreError {
     },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot lock {path} to migrate the database: {source}")]
+    MigrationLock {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("unsupported database URL: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl,
     #[error("database error: {0}")]

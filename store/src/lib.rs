@@ -12,6 +12,7 @@ mod blob;
 mod cases;
 pub mod crypto;
 mod db;
+mod deadline;
 mod error;
 mod examination;
 mod jobs;

@@ -121,7 +121,7 @@ fn require(actor: &Actor, role: Role, action: &'static str) -> Result<(), StoreE
     }
 }
 
-fn require_reason(reason: &str) -> Result<(), StoreError> {
+pub(crate) fn require_reason(reason: &str) -> Result<(), StoreError> {
     let n = reason.trim().chars().count();
     if (3..=2000).contains(&n) {
         Ok(())

@@ -955,3 +955,26 @@ async fn audit_reordering_is_detected(t: &TestStore) {
     .await;
     assert_broken_at(t, 2, "two entries swapped").await;
 }
+
+/// Two stores opening one new SQLite database at once (as a demo's server and its worker do)
+/// both come up: the migrations run once, under a lock beside the file.
+#[tokio::test]
+async fn two_openers_of_a_new_sqlite_database_both_come_up() {
+    use atzinums_store::{BlobLocation, DEFAULT_MAX_DOCUMENT_BYTES, MasterKey, Store, StoreConfig};
+    for round in 0..8 {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig {
+            database_url: format!("sqlite://{}", dir.path().join("new.db").display()),
+            blobs: BlobLocation::Local {
+                path: dir.path().join("blobs"),
+            },
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+        };
+        let key = MasterKey::generate();
+        let (a, b) = tokio::join!(Store::open(&config, &key), Store::open(&config, &key));
+        for opened in [a, b] {
+            let store = opened.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            store.close().await;
+        }
+    }
+}

@@ -203,7 +203,11 @@ async fn case_page(
             h2 #gaita { (page.t(T::Timeline)) }
             ol {
                 @for e in &view.timeline {
-                    li { (date_of(e.at_ms)) " — " (status(page.lang, &e.status)) @if let Some(r) = &e.reason { ": " (r) } }
+                    li {
+                        (date_of(e.at_ms)) " — "
+                        @if e.event.as_deref() == Some("extend_deadline") { (page.t(T::DeadlineExtended)) } @else { (status(page.lang, &e.status)) }
+                        @if let Some(r) = &e.reason { ": " (r) }
+                    }
                 }
             }
         }
@@ -218,7 +222,7 @@ async fn case_page(
         @if view.status == "awaiting_documents" && session.role != Role::Expert {
             section aria-labelledby="papildinat" {
                 h2 #papildinat { (page.t(T::Documents)) }
-                @if let Some(why) = view.timeline.last().and_then(|e| e.reason.as_ref()) { p.notice { (why) } }
+                @if let Some(why) = view.timeline.iter().rev().find(|e| e.event.as_deref() == Some("request_documents")).and_then(|e| e.reason.as_ref()) { p.notice { (why) } }
                 form method="post" enctype="multipart/form-data" action=(page.action(&format!("/e-pakalpojums/lietas/{}/dokumenti", view.case_id))) {
                     p {
                         label for="more_kind" { (page.t(T::Kind)) }

@@ -42,6 +42,9 @@ pub enum T {
     Status,
     Deadline,
     DeadlineMax,
+    ExtendDeadline,
+    NewDeadline,
+    DeadlineExtended,
     Timeline,
     Decision,
     DownloadDecision,
@@ -101,6 +104,12 @@ pub fn t(lang: Lang, text: T) -> &'static str {
         DeadlineMax => (
             "Termiņu var pagarināt ne ilgāk kā līdz",
             "The deadline can be extended to at most",
+        ),
+        ExtendDeadline => ("Pagarināt termiņu", "Extend the deadline"),
+        NewDeadline => ("Jaunais termiņš", "New deadline"),
+        DeadlineExtended => (
+            "Lēmuma pieņemšanas termiņš pagarināts",
+            "Decision deadline extended",
         ),
         Timeline => ("Lietas gaita", "History"),
         Decision => ("Lēmums", "Decision"),

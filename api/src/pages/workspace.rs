@@ -15,6 +15,7 @@ use super::Page;
 use super::i18n::{T, status};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::routes::pdf::readable_citations;
 use crate::routes::review::{self, ProposalEdit, QUEUES, ReasonedAction};
 
 pub fn router() -> Router<AppState> {
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/darbs/lietas/{case_id}", get(case_page))
         .route("/darbs/lietas/{case_id}/priekslikums", post(save))
         .route("/darbs/lietas/{case_id}/darbiba", post(act))
+        .route("/darbs/lietas/{case_id}/termins", post(extend_deadline))
         .route("/parakstisana", get(signature_queue))
         .route("/parakstisana/lietas/{case_id}", get(case_page))
         .route("/parakstisana/lietas/{case_id}/parakstit", post(sign))
@@ -203,6 +205,27 @@ fn reason_form(page: &Page, path: &str, action: &str, label: &str, id: &str) -> 
     }
 }
 
+/// Moving the legal deadline later, with the reason the applicant will read.
+fn extension_form(page: &Page, case_id: &str, case: &crate::routes::eservice::CaseView) -> Markup {
+    html! {
+        section aria-labelledby="termins" {
+            h2 #termins { (page.t(T::ExtendDeadline)) }
+            p { (page.t(T::DeadlineMax)) " " (case.deadline_extended_max) }
+            form method="post" action=(page.action(&format!("/darbs/lietas/{case_id}/termins"))) {
+                p {
+                    label for="until" { (page.t(T::NewDeadline)) }
+                    input #until type="date" name="until" required min=(case.deadline) max=(case.deadline_extended_max);
+                }
+                p {
+                    label for="r-extend" { (page.t(T::Reason)) }
+                    input #r-extend type="text" name="reason" required minlength="3" maxlength="2000";
+                }
+                button.secondary type="submit" { (page.t(T::ExtendDeadline)) }
+            }
+        }
+    }
+}
+
 async fn case_page(
     State(state): State<AppState>,
     page: Page,
@@ -232,7 +255,7 @@ async fn case_page(
         @if let (Some(record), Some(file)) = (&view.draft, &view.case_file) {
             section aria-labelledby="projekts" {
                 h2 #projekts { (page.t(T::Draft)) " (" (record.routing.route.kind().as_str()) ")" }
-                @for para in record.draft.conclusion.split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } }
+                @for para in readable_citations(&record.draft.conclusion, &view.case).split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } }
             }
             section aria-labelledby="pieradijumi" {
                 h2 #pieradijumi { (page.t(T::Evidence)) }
@@ -287,7 +310,7 @@ async fn case_page(
                     (reason_form(&page, &format!("/darbs/lietas/{case_id}/darbiba"), "request-documents", page.t(T::RequestDocuments), "r-docs"))
                 } @else {
                     p { (crate::routes::pdf::outcome_lv(proposal.outcome)) }
-                    @for para in proposal.opinion_text.split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } }
+                    @for para in readable_citations(&proposal.opinion_text, &view.case).split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } }
                 }
                 @if to_sign {
                     form method="post" action=(page.action(&format!("/parakstisana/lietas/{case_id}/parakstit"))) {
@@ -297,18 +320,23 @@ async fn case_page(
                 }
             }
         }
+        @if (in_review || to_sign) && view.case.deadline < view.case.deadline_extended_max {
+            (extension_form(&page, &case_id, &view.case))
+        }
     };
     page.render(&format!("{} {}", page.t(T::Case), case_id), body)
 }
 
+/// A plain form's field (the first of that name), empty when absent.
+fn field<'f>(form: &'f [(String, String)], name: &str) -> &'f str {
+    form.iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
 /// Reads the proposal form back into an edit.
 fn edit_from(form: &[(String, String)]) -> Result<ProposalEdit, ApiError> {
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim())
-            .unwrap_or("")
-    };
+    let get = |k: &str| field(form, k).trim();
     let outcome: Outcome = get("outcome")
         .parse()
         .map_err(|e| ApiError::bad_input("outcome", format!("{e}")))?;
@@ -370,12 +398,7 @@ async fn act(
     Path(case_id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let get = |k: &str| field(&form, k);
     let action = match get("action") {
         "release" => ReasonedAction::Release,
         "escalate" => ReasonedAction::Escalate,
@@ -388,6 +411,31 @@ async fn act(
         review::act(&state, &session, &case_id, action, get("reason")).await
     };
     page.then_go(done.await.map(|()| "/".to_string()))
+}
+
+async fn extend_deadline(
+    State(state): State<AppState>,
+    page: Page,
+    Path(case_id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| field(&form, k);
+    let done = async {
+        let session = page.person()?;
+        let until = get("until")
+            .parse()
+            .map_err(|_| ApiError::bad_input("until", "a date, YYYY-MM-DD"))?;
+        let extension = review::Extension {
+            until,
+            reason: get("reason").to_string(),
+        };
+        review::extend(&state, &session, &case_id, &extension).await?;
+        Ok(match session.role {
+            Role::Official => format!("/parakstisana/lietas/{case_id}"),
+            _ => format!("/darbs/lietas/{case_id}"),
+        })
+    };
+    page.then_go(done.await)
 }
 
 async fn signature_queue(State(state): State<AppState>, page: Page) -> Response {

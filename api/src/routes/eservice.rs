@@ -76,6 +76,8 @@ pub struct DocumentInfo {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEntry {
     pub status: String,
+    /// What happened (`extend_deadline` keeps the status and moves the deadline).
+    pub event: Option<String>,
     /// The role that moved the case (`system` for the service's own steps); never a name.
     pub by_role: String,
     pub reason: Option<String>,
@@ -127,6 +129,7 @@ pub async fn case_view(state: &AppState, session: &Session, case_id: &str) -> Ap
         .into_iter()
         .map(|c| TimelineEntry {
             status: c.to.as_str().into(),
+            event: c.event.map(|e| e.as_str().to_string()),
             by_role: c.actor_role,
             reason: c.reason,
             at_ms: c.at_ms,

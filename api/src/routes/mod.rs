@@ -54,6 +54,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/cases/{case_id}/request-documents",
             post(review::request_documents),
         )
+        .route(
+            "/api/v1/cases/{case_id}/extend-deadline",
+            post(review::extend_deadline),
+        )
         .route("/api/v1/signature-queue", get(review::signature_queue))
         .route("/api/v1/cases/{case_id}/sign", post(review::sign))
         .route("/api/v1/cases/{case_id}/send-back", post(review::send_back))

@@ -389,6 +389,48 @@ reasoned!(
     "expert",
     ReasonedAction::RequestDocuments
 );
+/// A later legal deadline, and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// The new deadline: after the current one, at most 4 months after filing.
+    pub until: chrono::NaiveDate,
+    /// Why the decision cannot be made in time; the applicant reads it (3 to 2000 characters).
+    pub reason: String,
+}
+
+/// An expert or the official extends a case's deadline (stated in the applicant's history).
+pub async fn extend(
+    state: &AppState,
+    session: &Session,
+    case_id: &str,
+    extension: &Extension,
+) -> ApiResult<()> {
+    if !matches!(session.role, Role::Expert | Role::Official) {
+        return Err(ApiError::forbidden("extend deadlines"));
+    }
+    let actor = session.actor();
+    state
+        .store
+        .extend_deadline(case_id, extension.until, &actor, &extension.reason)
+        .await?;
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case_id}/extend-deadline", tag = "expert",
+    params(("case_id" = String, Path)), request_body = Extension,
+    responses((status = 204), (status = 403, body = crate::Problem), (status = 404, body = crate::Problem),
+        (status = 409, body = crate::Problem), (status = 422, body = crate::Problem)))]
+pub async fn extend_deadline(
+    State(state): State<AppState>,
+    person: Person,
+    Path(case_id): Path<String>,
+    Json(body): Json<Extension>,
+) -> ApiResult<StatusCode> {
+    extend(&state, &person.0, &case_id, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 reasoned!(
     send_back,
     "/api/v1/cases/{case_id}/send-back",

@@ -182,6 +182,35 @@ impl World {
         )
     }
 
+    /// A page as `who` sees it (the session cookie, no CSRF token: pages are read with GET).
+    pub async fn get(&self, who: &Who, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut req = Request::get(path);
+        if let Who::Session { cookie, .. } = who {
+            req = req.header(header::COOKIE, format!("atz_session={cookie}"));
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// `who` files an application with two small PDFs; returns its case id.
+    pub async fn file_two_pdfs(&self, who: &Who) -> String {
+        let files: &[(&str, &[u8])] = &[("a.pdf", PDF), ("b.pdf", PDF)];
+        let filed = self
+            .call(
+                who,
+                "POST",
+                "/api/v1/applications",
+                multipart(two_pdfs(), files),
+            )
+            .await;
+        assert_eq!(
+            filed.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&filed.body)
+        );
+        filed.json()["case_id"].as_str().unwrap().to_string()
+    }
+
     /// Moves a submitted case on as a worker would, into the `standard` review queue.
     pub async fn queue_for_review(&self, case_id: &str) {
         let worker = atzinums_store::Actor::system("worker");

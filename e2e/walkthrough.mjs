@@ -1,0 +1,184 @@
+// One application's whole life in a real browser (headless Chromium), with axe-core run on
+// every page it shows: the applicant applies with two PDFs, the worker drafts, an expert claims,
+// edits and approves, the official signs, the applicant sees the decision and downloads it.
+//
+// Driven by tests/browser_e2e.rs, which starts `atzinums demo` and passes one JSON argument:
+//   { base, chromium, out, applicant, expert, official, quality,
+//     documents: [{ path, kind }], draft_timeout_ms, expert_note }
+// Writes screenshots and report.json (pages with their axe violations, the case id, the PDF)
+// under `out`; the Rust test judges the report. Exits non-zero only when the walk itself fails.
+
+import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const cfg = JSON.parse(process.argv[2]);
+mkdirSync(cfg.out, { recursive: true });
+
+const report = { pages: [], case_id: null, decision_pdf: null, steps: [] };
+const step = (what) => {
+  report.steps.push(what);
+  console.log(`walkthrough: ${what}`);
+};
+
+// WCAG 2.1 A and AA rules (and axe's best practices, reported but judged like the rest).
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+/** Screenshot the page and run axe-core on it; every page the walk shows goes through here. */
+async function examine(page, name, response) {
+  const shot = `${String(report.pages.length + 1).padStart(2, '0')}-${name}.png`;
+  await page.screenshot({ path: join(cfg.out, shot), fullPage: true });
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+    AXE_TAGS,
+  );
+  report.pages.push({
+    name,
+    url: new URL(page.url()).pathname,
+    status: response ? response.status() : null,
+    lang: await page.getAttribute('html', 'lang'),
+    screenshot: shot,
+    passes: result.passes.length,
+    violations: result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    })),
+  });
+}
+
+/** Submits the form that `button` belongs to and waits for the page it leads to. */
+async function submitWith(page, button) {
+  const [response] = await Promise.all([page.waitForNavigation(), button.click()]);
+  return response;
+}
+
+async function signIn(context, personCode, role) {
+  const page = await context.newPage();
+  await page.goto(`${cfg.base}/`);
+  await page.fill('#person_code', personCode);
+  await page.selectOption('#role', role);
+  const response = await submitWith(page, page.locator('main button[type=submit]'));
+  if (!response || response.status() !== 200) {
+    throw new Error(`signing in as ${role} answered ${response && response.status()}`);
+  }
+  return { page, response };
+}
+
+const browser = await chromium.launch({
+  executablePath: cfg.chromium,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+// bypassCSP: the pages forbid inline scripts, and axe is injected as one.
+const newContext = () => browser.newContext({ acceptDownloads: true, bypassCSP: true });
+
+try {
+  // The sign-in page, in both languages, before anyone signs in.
+  {
+    const context = await newContext();
+    const page = await context.newPage();
+    await examine(page, 'sign-in', await page.goto(`${cfg.base}/`));
+    await examine(page, 'sign-in-en', await page.goto(`${cfg.base}/?lang=en`));
+    await context.close();
+  }
+
+  step('the applicant applies with two PDFs');
+  const applicantContext = await newContext();
+  const applicant = await signIn(applicantContext, cfg.applicant, 'applicant');
+  let page = applicant.page;
+  await examine(page, 'applicant-start', applicant.response);
+  await page.selectOption('#kind', 'disability_first');
+  for (const [i, doc] of cfg.documents.entries()) {
+    await page.selectOption(`#doc_kind_${i}`, doc.kind);
+    await page.setInputFiles(`#file_${i}`, doc.path);
+  }
+  let response = await submitWith(
+    page,
+    page.locator('form[enctype="multipart/form-data"] button[type=submit]'),
+  );
+  const filed = new URL(page.url()).pathname.match(/^\/e-pakalpojums\/lietas\/([^/]+)$/);
+  if (!filed) throw new Error(`after applying the browser is on ${page.url()}`);
+  report.case_id = decodeURIComponent(filed[1]);
+  await examine(page, 'applicant-case-filed', response);
+
+  step('the worker drafts the case into an expert queue');
+  const expertContext = await newContext();
+  const expert = await signIn(expertContext, cfg.expert, 'expert');
+  page = expert.page;
+  const deadline = Date.now() + cfg.draft_timeout_ms;
+  response = expert.response;
+  while (!(await page.locator('main td', { hasText: report.case_id }).count())) {
+    if (Date.now() > deadline) throw new Error('the case never reached an expert queue');
+    await page.waitForTimeout(1000);
+    response = await page.reload();
+  }
+  await examine(page, 'expert-queues', response);
+
+  step('the expert claims it, edits the draft and approves');
+  const queue = page.locator('main section', { hasText: report.case_id });
+  response = await submitWith(page, queue.locator('button[type=submit]'));
+  if (!page.url().includes(`/darbs/lietas/${report.case_id}`)) {
+    throw new Error(`taking the next case led to ${page.url()}`);
+  }
+  await examine(page, 'expert-case', response);
+  const text = page.locator('#opinion_text');
+  await text.fill(`${await text.inputValue()}\n${cfg.expert_note}`);
+  response = await submitWith(page, page.locator('button[name=action][value=approve]'));
+  if (response.status() !== 200) throw new Error(`approving answered ${response.status()}`);
+  await examine(page, 'expert-approved', response);
+
+  step('the quality team sees the queues read-only');
+  const qualityContext = await newContext();
+  const quality = await signIn(qualityContext, cfg.quality, 'quality');
+  await examine(quality.page, 'quality-queues', quality.response);
+  await qualityContext.close();
+
+  step('the official signs');
+  const officialContext = await newContext();
+  const official = await signIn(officialContext, cfg.official, 'official');
+  page = official.page;
+  await examine(page, 'signature-queue', official.response);
+  response = await submitWith(page, page.locator('main a', { hasText: report.case_id }));
+  await examine(page, 'official-case', response);
+  response = await submitWith(page, page.locator('form[action*="/parakstit"] button'));
+  if (response.status() !== 200) throw new Error(`signing answered ${response.status()}`);
+  await examine(page, 'official-signed', response);
+  await officialContext.close();
+  await expertContext.close();
+
+  step('the applicant sees the decision and downloads it');
+  page = applicant.page;
+  response = await page.goto(`${cfg.base}/e-pakalpojums/lietas/${encodeURIComponent(report.case_id)}`);
+  await examine(page, 'applicant-decision', response);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('a[href$="decision.pdf"]').click(),
+  ]);
+  const saved = join(cfg.out, 'decision.pdf');
+  await download.saveAs(saved);
+  report.decision_pdf = { file: saved, suggested_name: download.suggestedFilename() };
+
+  step('the applicant asks for a duplicate certificate, in English');
+  response = await page.goto(
+    `${cfg.base}/e-pakalpojums/lietas/${encodeURIComponent(report.case_id)}?lang=en`,
+  );
+  response = await submitWith(page, page.locator('form[action*="/dublikats"] button'));
+  await examine(page, 'applicant-duplicate-en', response);
+
+  step('an error page: a case that is not theirs');
+  response = await page.goto(`${cfg.base}/e-pakalpojums/lietas/no-such-case?lang=lv`);
+  await examine(page, 'error-not-found', response);
+  await applicantContext.close();
+} catch (e) {
+  report.error = String(e && e.stack ? e.stack : e);
+  console.error(report.error);
+  process.exitCode = 1;
+} finally {
+  writeFileSync(join(cfg.out, 'report.json'), JSON.stringify(report, null, 2));
+  await browser.close();
+}

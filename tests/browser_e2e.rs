@@ -1,0 +1,300 @@
+//! One application's whole life in headless Chromium, against `atzinums demo` started with empty
+//! queues: the applicant applies with two PDFs, the demo's worker drafts the case, an expert
+//! claims, edits and approves it, the official signs, the applicant sees the decision and
+//! downloads it as a PDF. axe-core runs on every page shown; a serious or critical WCAG 2.1
+//! violation fails the test. The browser is driven by `e2e/walkthrough.mjs` (playwright-core);
+//! screenshots, the downloaded PDF and the axe report stay under
+//! `$CARGO_TARGET_DIR/tmp/browser-e2e/` as the test's artefacts.
+//!
+//! Needs Node.js, Chromium (`apt-get install chromium`) and `npm ci --prefix e2e`; `.ci/run`
+//! installs them and sets `ATZINUMS_BROWSER_TESTS=required`. Without them, and not required, the
+//! test says SKIPPED and passes.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use atzinums_store::testing::sample_person_code;
+use common::{atzinums, data_dir, stdout_of};
+use serde_json::{Value, json};
+
+/// Written into the draft by the expert; must come back in the signed decision's PDF.
+const EXPERT_NOTE: &str = "Eksperta piezīme: dokumenti pārskatīti pārlūkā, labojumi saskaņoti.";
+/// How long the demo may take to set up (archive, index) and the worker to draft.
+const DEMO_READY: Duration = Duration::from_secs(300);
+const DRAFTED: Duration = Duration::from_secs(240);
+
+fn chromium() -> PathBuf {
+    std::env::var_os("ATZINUMS_CHROMIUM").map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from)
+}
+
+/// What is missing for the browser test, if anything.
+fn missing_prerequisites(repo: &Path) -> Vec<String> {
+    let mut missing = Vec::new();
+    if Command::new("node").arg("--version").output().is_err() {
+        missing.push("Node.js (`node`)".to_string());
+    }
+    if !chromium().exists() {
+        missing.push(format!("Chromium at {}", chromium().display()));
+    }
+    for package in ["playwright-core", "axe-core"] {
+        if !repo.join("e2e/node_modules").join(package).exists() {
+            missing.push(format!("{package} (`npm ci --prefix e2e`)"));
+        }
+    }
+    missing
+}
+
+/// `atzinums demo`, stopped with SIGTERM (which also stops its worker) when dropped.
+struct Demo(Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the demo on an ephemeral port with no synthetic applications; returns its base URL.
+fn start_demo(data: &Path) -> (Demo, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_atzinums"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["demo", "--applications", "0"])
+        .env_remove("DATABASE_URL")
+        .env_remove("ATZINUMS_DATABASE_URL")
+        .env("ATZINUMS_LISTEN", "127.0.0.1:0")
+        .env("ATZINUMS_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the demo starts");
+    let stdout = child.stdout.take().expect("piped");
+    let demo = Demo(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("Atzinums listening on ") {
+                let url = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(DEMO_READY)
+        .expect("the demo serves within its set-up time");
+    (demo, base)
+}
+
+/// Two PDFs of one synthetic first application decided as a disability group: its referral
+/// 088/u (diagnoses, treatment since) and the applicant's functioning self-assessment — what a
+/// complete application needs, so the draft proposes a group and a certificate follows.
+fn two_pdfs(data: &Path, root: &Path) -> Vec<Value> {
+    let out = root.join("applications");
+    stdout_of(&atzinums(
+        data,
+        &[
+            "synth",
+            "--cases",
+            "8",
+            "--seed",
+            "31",
+            "--identified",
+            "--pdf-share",
+            "1",
+            "--docx-share",
+            "0",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let mut cases: Vec<_> = std::fs::read_dir(out.join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    let read =
+        |p: PathBuf| -> Value { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
+    for case in cases {
+        let (meta, truth) = (
+            read(case.join("case.json")),
+            read(case.join("decision.json")),
+        );
+        let group = truth["outcome"].as_str().unwrap().starts_with("group_");
+        if meta["kind"] != "disability_first" || !group {
+            continue;
+        }
+        let docs = meta["documents"].as_array().unwrap();
+        let chosen: Vec<Value> = ["referral_088u", "self_assessment"]
+            .iter()
+            .filter_map(|kind| docs.iter().find(|d| d["kind"] == *kind))
+            .map(|d| {
+                json!({
+                    "path": case.join("documents").join(d["file"].as_str().unwrap()),
+                    "kind": d["kind"],
+                })
+            })
+            .collect();
+        if chosen.len() == 2 {
+            return chosen;
+        }
+    }
+    panic!("no synthetic first application decided as a group has both documents");
+}
+
+/// Text of a PDF by poppler's `pdftotext` (CI installs it), or None where it is missing.
+fn pdf_text(pdf: &Path) -> Option<String> {
+    let out = Command::new("pdftotext").arg(pdf).arg("-").output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn an_application_goes_from_browser_upload_to_signed_decision() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let missing = missing_prerequisites(repo);
+    if !missing.is_empty() {
+        let required = std::env::var("ATZINUMS_BROWSER_TESTS").as_deref() == Ok("required");
+        assert!(!required, "the browser test needs {}", missing.join(", "));
+        eprintln!("SKIPPED: the browser test needs {}", missing.join(", "));
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data_dir(tmp.path());
+    let documents = two_pdfs(&data, tmp.path());
+    let (demo, base) = start_demo(&data);
+
+    let artefacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-e2e");
+    let _ = std::fs::remove_dir_all(&artefacts);
+    let config = json!({
+        "base": base,
+        "chromium": chromium(),
+        "out": artefacts,
+        "applicant": sample_person_code(1).as_str(),
+        "expert": sample_person_code(902).as_str(),
+        "official": sample_person_code(903).as_str(),
+        "quality": sample_person_code(904).as_str(),
+        "documents": documents,
+        "draft_timeout_ms": DRAFTED.as_millis() as u64,
+        "expert_note": EXPERT_NOTE,
+    });
+    let walked = Command::new("node")
+        .arg(repo.join("e2e/walkthrough.mjs"))
+        .arg(config.to_string())
+        .current_dir(repo.join("e2e"))
+        .status()
+        .expect("node runs");
+    drop(demo);
+    eprintln!("browser artefacts: {}", artefacts.display());
+
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(artefacts.join("report.json")).expect("the walk writes its report"),
+    )
+    .unwrap();
+    assert!(
+        walked.success(),
+        "the walk failed after {:?}: {}",
+        report["steps"],
+        report["error"]
+    );
+
+    // Every page the walk showed: the expected status and language, no serious or critical
+    // accessibility violation.
+    let pages = report["pages"].as_array().unwrap();
+    let names: Vec<_> = pages.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for expected in [
+        "sign-in",
+        "applicant-start",
+        "applicant-case-filed",
+        "expert-queues",
+        "expert-case",
+        "expert-approved",
+        "quality-queues",
+        "signature-queue",
+        "official-case",
+        "official-signed",
+        "applicant-decision",
+        "applicant-duplicate-en",
+        "error-not-found",
+    ] {
+        assert!(names.contains(&expected), "no page {expected} in {names:?}");
+    }
+    let mut serious = Vec::new();
+    for p in pages {
+        let name = p["name"].as_str().unwrap();
+        let want = if name == "error-not-found" { 404 } else { 200 };
+        assert_eq!(p["status"], want, "page {name} ({})", p["url"]);
+        let lang = if name.ends_with("-en") { "en" } else { "lv" };
+        assert_eq!(p["lang"], lang, "page {name}");
+        assert!(
+            p["passes"].as_u64().unwrap() > 10,
+            "axe checked page {name}"
+        );
+        for v in p["violations"].as_array().unwrap() {
+            if matches!(v["impact"].as_str(), Some("serious" | "critical")) {
+                serious.push(format!(
+                    "{name}: {} ({}) at {}",
+                    v["id"], v["impact"], v["targets"]
+                ));
+            }
+        }
+    }
+    assert!(
+        serious.is_empty(),
+        "serious or critical accessibility violations:\n{}",
+        serious.join("\n")
+    );
+
+    // The decision the applicant downloaded is the signed one, with the expert's edit.
+    let pdf = artefacts.join("decision.pdf");
+    let bytes = std::fs::read(&pdf).expect("the decision was downloaded");
+    assert!(bytes.starts_with(b"%PDF-"), "the download is a PDF");
+    let case_id = report["case_id"].as_str().unwrap();
+    assert_eq!(
+        report["decision_pdf"]["suggested_name"],
+        format!("{case_id}-lemums.pdf")
+    );
+    if let Some(text) = pdf_text(&pdf) {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(EXPERT_NOTE),
+            "the decision PDF carries the expert's edit:\n{flat}"
+        );
+        assert!(
+            !flat.contains("PROJEKTS") && !flat.contains('{'),
+            "a signed decision is not a draft and has no raw data:\n{flat}"
+        );
+        assert!(flat.contains("Termiņš: uz"), "the term in words:\n{flat}");
+        let names = documents.iter().map(|d| d["path"].as_str().unwrap());
+        for name in names.filter_map(|p| Path::new(p).file_name()?.to_str()) {
+            assert!(flat.contains(name), "citations name {name}:\n{flat}");
+        }
+    }
+    for p in pages {
+        assert!(
+            artefacts
+                .join(p["screenshot"].as_str().unwrap())
+                .metadata()
+                .is_ok_and(|m| m.len() > 1000),
+            "screenshot of {}",
+            p["name"]
+        );
+    }
+}

@@ -7,25 +7,23 @@
 //! `$CARGO_TARGET_DIR/tmp/browser-e2e/` as the test's artefacts.
 //!
 //! Needs Node.js, Chromium (`apt-get install chromium`) and `npm ci --prefix e2e`; `.ci/run`
-//! installs them and sets `ATZINUMS_BROWSER_TESTS=required`. Without them, and not required, the
+//! installs them and sets `ATZINUMS_EXTERNAL_TOOLS=required`. Without them, and not required, the
 //! test says SKIPPED and passes.
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use atzinums_store::testing::sample_person_code;
+use common::demo::Demo;
 use common::{atzinums, data_dir, stdout_of};
 use serde_json::{Value, json};
 
 /// Written into the draft by the expert; must come back in the signed decision's PDF.
 const EXPERT_NOTE: &str = "Eksperta piezīme: dokumenti pārskatīti pārlūkā, labojumi saskaņoti.";
-/// How long the demo may take to set up (archive, index) and the worker to draft.
-const DEMO_READY: Duration = Duration::from_secs(300);
+/// How long the demo's worker may take to draft the case.
 const DRAFTED: Duration = Duration::from_secs(240);
 
 fn chromium() -> PathBuf {
@@ -47,59 +45,6 @@ fn missing_prerequisites(repo: &Path) -> Vec<String> {
         }
     }
     missing
-}
-
-/// `atzinums demo`, stopped with SIGTERM (which also stops its worker) when dropped.
-struct Demo(Child);
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        for _ in 0..100 {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the demo on an ephemeral port with no synthetic applications; returns its base URL.
-fn start_demo(data: &Path) -> (Demo, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_atzinums"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["demo", "--applications", "0"])
-        .env_remove("DATABASE_URL")
-        .env_remove("ATZINUMS_DATABASE_URL")
-        .env("ATZINUMS_LISTEN", "127.0.0.1:0")
-        .env("ATZINUMS_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the demo starts");
-    let stdout = child.stdout.take().expect("piped");
-    let demo = Demo(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.strip_prefix("Atzinums listening on ") {
-                let url = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-                let _ = tx.send(url);
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(DEMO_READY)
-        .expect("the demo serves within its set-up time");
-    (demo, base)
 }
 
 /// Two PDFs of one synthetic first application decided as a disability group: its referral
@@ -171,7 +116,7 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let missing = missing_prerequisites(repo);
     if !missing.is_empty() {
-        let required = std::env::var("ATZINUMS_BROWSER_TESTS").as_deref() == Ok("required");
+        let required = std::env::var("ATZINUMS_EXTERNAL_TOOLS").as_deref() == Ok("required");
         assert!(!required, "the browser test needs {}", missing.join(", "));
         eprintln!("SKIPPED: the browser test needs {}", missing.join(", "));
         return;
@@ -179,7 +124,8 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
     let tmp = tempfile::tempdir().unwrap();
     let data = data_dir(tmp.path());
     let documents = two_pdfs(&data, tmp.path());
-    let (demo, base) = start_demo(&data);
+    let demo = Demo::start(&data, 0);
+    let base = demo.base.clone();
 
     let artefacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-e2e");
     let _ = std::fs::remove_dir_all(&artefacts);

@@ -111,6 +111,44 @@ async fn security_headers(
     response
 }
 
+/// Errors the API did not write itself — axum's rejections of a malformed path, query or body,
+/// an unknown route, a method not allowed, the body limit — as problem+json like every other
+/// error of `/api/`, with the rejection's message as the detail.
+async fn api_errors_as_problems(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !api || is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let detail = match text.is_empty() {
+        true => status.canonical_reason().unwrap_or("error").to_lowercase(),
+        false => text,
+    };
+    let mut problem = error::ApiError::new(status, detail).into_response();
+    // Keep what the rejection said about the request (e.g. `Allow` on a 405).
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            problem.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    problem
+}
+
 /// The whole service.
 pub fn router(state: AppState) -> Router {
     // Room for the most documents at the largest size, plus the form.
@@ -123,6 +161,7 @@ pub fn router(state: AppState) -> Router {
             auth::authenticate,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(api_errors_as_problems))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }

@@ -752,4 +752,86 @@ async fn the_openapi_document_lists_every_route() {
     ] {
         assert!(paths.contains_key(p), "{p} missing from /openapi.json");
     }
+    // Every operation documents its errors as problem+json, the common ones included.
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            for status in ["400", "401", "403"] {
+                assert!(responses.contains_key(status), "{method} {path}: {status}");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') {
+                    let content = response["content"].as_object().unwrap();
+                    let types: Vec<_> = content.keys().collect();
+                    assert_eq!(
+                        types,
+                        ["application/problem+json"],
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(paths["/api/v1/session"]["post"]["responses"]["429"].is_object());
+}
+
+/// What axum itself refuses — an unknown route, a wrong method, a malformed query or JSON body,
+/// a body without its content type — is problem+json too, saying what was wrong.
+#[tokio::test]
+async fn malformed_requests_get_problems_too() {
+    let w = World::new(None).await;
+    let token = w
+        .store
+        .issue_api_token(
+            "VSAA",
+            &["status:read"],
+            &Actor::person(Role::Admin, "admin-1"),
+        )
+        .await
+        .unwrap();
+    let inst = Who::Token(token);
+    let cases = [
+        ("GET", "/api/v1/no-such-thing", None, StatusCode::NOT_FOUND),
+        (
+            "DELETE",
+            "/api/v1/status",
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            "GET",
+            "/api/v1/status/changes?cursor=abc",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            "/api/v1/status",
+            Some((
+                "application/json".to_string(),
+                b"{\"person_code\":".to_vec(),
+            )),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            "/api/v1/status",
+            Some(("text/plain".to_string(), b"{}".to_vec())),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+    ];
+    for (method, path, body, want) in cases {
+        let got = w.call(&inst, method, path, body).await;
+        assert_eq!(got.status, want, "{method} {path}");
+        assert_eq!(
+            got.content_type, "application/problem+json",
+            "{method} {path}"
+        );
+        let problem = got.json();
+        assert_eq!(problem["status"], want.as_u16(), "{method} {path}");
+        assert!(
+            !problem["detail"].as_str().unwrap().is_empty(),
+            "{method} {path}"
+        );
+    }
 }

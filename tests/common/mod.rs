@@ -1,4 +1,7 @@
 //! Helpers shared by the end-to-end tests of the binary.
+#![allow(dead_code)] // each test binary uses part of them
+
+pub mod demo;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

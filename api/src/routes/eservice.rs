@@ -430,8 +430,33 @@ pub async fn file_application(
     })
 }
 
+/// The multipart form of an application, as documented (the handler reads it part by part).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ApplicationParts {
+    /// The application as JSON: `kind`, `requested_opinions`, `documents[]` with `kind` and
+    /// optional `issued_at`; `person` and `representative` when a representative or clerk files.
+    #[schema(content_media_type = "application/json")]
+    application: String,
+    /// One file part per entry of `documents`, in order.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+}
+
+/// The multipart form of more documents for a case waiting for them.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MoreDocumentParts {
+    /// Optional: `{"documents": [{"kind": …}]}`, one entry per file.
+    #[schema(content_media_type = "application/json")]
+    application: Option<String>,
+    /// One file part per document.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+}
+
 #[utoipa::path(post, path = "/api/v1/applications", tag = "e-service",
-    request_body(content_type = "multipart/form-data", description = "Part `application`: the application as JSON (kind, requested_opinions, documents[] with kind and optional issued_at; person and representative for representatives and clerks). Then one file part per document, in order."),
+    request_body(content = ApplicationParts, content_type = "multipart/form-data"),
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the first submission")),
     responses((status = 201, body = SubmittedInfo), (status = 200, body = SubmittedInfo, description = "a retry"),
         (status = 403, body = crate::Problem), (status = 413, body = crate::Problem), (status = 415, body = crate::Problem), (status = 422, body = crate::Problem)))]
@@ -553,7 +578,7 @@ pub struct Added {
 
 #[utoipa::path(post, path = "/api/v1/cases/{case_id}/documents", tag = "e-service",
     params(("case_id" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "Optional part `application`: {\"documents\": [{\"kind\": …}]}; then one file part per document."),
+    request_body(content = MoreDocumentParts, content_type = "multipart/form-data"),
     responses((status = 201, body = Added), (status = 404, body = crate::Problem), (status = 409, body = crate::Problem, description = "the case is not waiting for documents"),
         (status = 413, body = crate::Problem), (status = 415, body = crate::Problem), (status = 422, body = crate::Problem)))]
 pub async fn add_documents(

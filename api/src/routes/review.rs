@@ -74,8 +74,9 @@ pub struct Claimed {
 }
 
 #[utoipa::path(post, path = "/api/v1/queues/{queue}/claim", tag = "expert",
-    params(("queue" = String, Path)),
-    responses((status = 200, body = Claimed), (status = 204, description = "the queue is empty"), (status = 403, body = crate::Problem)))]
+    params(("queue" = String, Path, description = "standard | complex | incomplete")),
+    responses((status = 200, body = Claimed), (status = 204, description = "the queue is empty"), (status = 403, body = crate::Problem),
+        (status = 404, body = crate::Problem, description = "no such queue")))]
 pub async fn claim(
     State(state): State<AppState>,
     person: Person,

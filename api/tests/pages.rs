@@ -162,6 +162,7 @@ async fn an_applicant_applies_with_two_pdfs_through_the_plain_form() {
     let (content_type, body) = multipart_form(
         &[
             ("kind", "disability_first"),
+            ("region", "Kurzeme"),
             ("doc_kind_0", "referral_088u"),
             ("doc_kind_1", "discharge_summary"),
             ("doc_kind_2", "other"),
@@ -196,6 +197,38 @@ async fn an_applicant_applies_with_two_pdfs_through_the_plain_form() {
     let b = w.sign_in(&sample_person_code(2), Role::Applicant).await;
     let (status, _, _) = w.get(&b, &case_page).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The chosen region's branch sees it in its part of the queues; another branch does not,
+    // and taking the next of that branch's part finds nothing.
+    let case_id = case_page
+        .trim_start_matches("/e-pakalpojums/lietas/")
+        .to_string();
+    w.queue_for_review(&case_id).await;
+    let expert = w.sign_in(&staff_code(Role::Expert), Role::Expert).await;
+    let (_, _, html) = w.get(&expert, "/darbs?filiale=Kurzeme").await;
+    assert_accessible("/darbs?filiale=Kurzeme", &html);
+    assert!(html.contains(&case_id) && html.contains("name=\"filiale\" value=\"Kurzeme\""));
+    let (_, _, html) = w.get(&expert, "/darbs?filiale=Latgale").await;
+    assert!(!html.contains(&case_id), "not Latgale's");
+    let take = |branch: &str| {
+        let (cookie, csrf) = session_of(&expert);
+        Request::post(format!("/darbs/standard/nemt?csrf={csrf}"))
+            .header(header::COOKIE, format!("atz_session={cookie}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("filiale={branch}")))
+            .unwrap()
+    };
+    let (status, headers, _) = w.send(take("R%C4%ABga")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        "/darbs?filiale=R%C4%ABga",
+        "Rīga has none"
+    );
+    let (_, headers, _) = w.send(take("Kurzeme")).await;
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("/darbs/lietas/{case_id}").as_str()
+    );
 }
 
 #[tokio::test]

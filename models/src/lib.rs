@@ -41,7 +41,7 @@ pub use functioning::{Domain, FunctioningProfile, Qualifier};
 pub use icd10::{Icd10, Icd10Error, IcdChapter};
 pub use outcome::{Outcome, PctExemption, WorkCapacityError, WorkCapacityLoss};
 pub use person::{
-    PersonRef, Pseudonym, Representative, RepresentativeRole, Sex, age_on,
+    PersonRef, Pseudonym, REGIONS, Representative, RepresentativeRole, Sex, age_on,
     state_pension_age_reached,
 };
 pub use person_code::{PersonCode, PersonCodeError};

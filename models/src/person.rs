@@ -20,6 +20,12 @@ string_enum! {
     }
 }
 
+/// The regions of declared residence the commission's branches serve; a case is examined by
+/// its applicant's region's branch (`person.region` in the dataset format).
+pub const REGIONS: [&str; 6] = [
+    "Rīga", "Pierīga", "Kurzeme", "Zemgale", "Vidzeme", "Latgale",
+];
+
 string_enum! {
     /// The legal basis on which someone acts for the person.
     pub enum RepresentativeRole ("representative_role") {

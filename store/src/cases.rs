@@ -370,10 +370,12 @@ impl Store {
     }
 
     /// Claims the most urgent task of `queue` (nearest legal deadline, then priority) for `lease`
-    /// and puts its case in review. Tasks whose claim lapsed are claimable again.
+    /// and puts its case in review; with `branch`, only among cases of that branch (the
+    /// applicant's region). Tasks whose claim lapsed are claimable again.
     pub async fn claim_review_task(
         &self,
         queue: &str,
+        branch: Option<&str>,
         expert: &Actor,
         lease: Duration,
     ) -> Result<Option<ReviewTask>, StoreError> {
@@ -385,11 +387,14 @@ impl Store {
                 "UPDATE review_tasks SET state = 'claimed', claimed_by = $1, lease_until = $2
                  WHERE id = (SELECT id FROM review_tasks WHERE queue = $3
                      AND (state = 'open' OR (state = 'claimed' AND lease_until < $4))
+                     AND (CAST($5 AS TEXT) IS NULL OR case_id IN (SELECT c.id FROM cases c
+                         JOIN applications a ON a.id = c.application_id
+                         JOIN persons p ON p.id = a.person_id WHERE p.region = $5))
                      ORDER BY deadline, priority DESC, created_at LIMIT 1{lock})
                  RETURNING id, case_id, queue, priority, deadline"
             );
             let Some(row) = sqlx::query(&sql)
-                .bind(&expert.id).bind(now + lease.as_millis() as i64).bind(queue).bind(now)
+                .bind(&expert.id).bind(now + lease.as_millis() as i64).bind(queue).bind(now).bind(branch)
                 .fetch_optional(&mut *tx)
                 .await?
             else {

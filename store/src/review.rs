@@ -50,6 +50,8 @@ pub struct QueueItem {
     pub queue: String,
     pub priority: i32,
     pub deadline: String,
+    /// The branch that examines it: the applicant's region, when known.
+    pub branch: Option<String>,
     /// Who holds it now (a lapsed claim counts as free).
     pub claimed_by: Option<String>,
 }
@@ -131,17 +133,26 @@ pub(crate) fn require_reason(reason: &str) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Tasks of a queue, most urgent first (nearest legal deadline, then priority).
-    pub async fn queue_items(&self, queue: &str, limit: i64) -> Result<Vec<QueueItem>, StoreError> {
+    /// Tasks of a queue, most urgent first (nearest legal deadline, then priority); with
+    /// `branch`, only those of cases of that branch (the applicant's region).
+    pub async fn queue_items(
+        &self,
+        queue: &str,
+        branch: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<QueueItem>, StoreError> {
         let now = now_ms();
         with_db!(&self.db, pool => {
             let rows = sqlx::query(
-                "SELECT id, case_id, queue, priority, deadline,
-                     CASE WHEN state = 'claimed' AND lease_until >= $2 THEN claimed_by END AS holder
-                 FROM review_tasks WHERE queue = $1 AND state IN ('open', 'claimed')
-                 ORDER BY deadline, priority DESC, created_at LIMIT $3",
+                "SELECT t.id, t.case_id, t.queue, t.priority, t.deadline, p.region,
+                     CASE WHEN t.state = 'claimed' AND t.lease_until >= $2 THEN t.claimed_by END AS holder
+                 FROM review_tasks t JOIN cases c ON c.id = t.case_id
+                 JOIN applications a ON a.id = c.application_id JOIN persons p ON p.id = a.person_id
+                 WHERE t.queue = $1 AND t.state IN ('open', 'claimed')
+                     AND (CAST($4 AS TEXT) IS NULL OR p.region = $4)
+                 ORDER BY t.deadline, t.priority DESC, t.created_at LIMIT $3",
             )
-            .bind(queue).bind(now).bind(limit)
+            .bind(queue).bind(now).bind(limit).bind(branch)
             .fetch_all(pool).await?;
             rows.iter().map(|r| Ok(QueueItem {
                 task_id: r.try_get("id")?,
@@ -149,8 +160,21 @@ impl Store {
                 queue: r.try_get("queue")?,
                 priority: r.try_get("priority")?,
                 deadline: r.try_get("deadline")?,
+                branch: r.try_get("region")?,
                 claimed_by: r.try_get("holder")?,
             })).collect()
+        })
+    }
+
+    /// The branches (applicants' regions) that have open or claimed review tasks, by name.
+    pub async fn review_branches(&self) -> Result<Vec<String>, StoreError> {
+        with_db!(&self.db, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT DISTINCT p.region FROM review_tasks t JOIN cases c ON c.id = t.case_id
+                 JOIN applications a ON a.id = c.application_id JOIN persons p ON p.id = a.person_id
+                 WHERE t.state IN ('open', 'claimed') AND p.region IS NOT NULL ORDER BY p.region",
+            )
+            .fetch_all(pool).await?)
         })
     }
 

@@ -29,6 +29,7 @@ contract_tests!(
     failed_jobs_back_off_then_dead_letter,
     eight_workers_complete_each_job_exactly_once,
     review_task_is_held_by_one_expert,
+    review_queues_split_by_branch,
     pipeline_steps_commit_once_under_their_lease,
     concurrent_audited_reads_all_land_in_one_intact_chain,
     audit_alteration_is_detected,
@@ -745,6 +746,54 @@ async fn eight_workers_complete_each_job_exactly_once(t: &TestStore) {
     );
 }
 
+/// Each branch (the applicant's region) works its own part of a queue; without a branch the
+/// queue is whole.
+async fn review_queues_split_by_branch(t: &TestStore) {
+    let mut cases = Vec::new();
+    for (n, region) in [(21, "Kurzeme"), (22, "Latgale")] {
+        let mut app = two_document_application(n);
+        app.person.region = Some(region.into());
+        let case_id = t.store.submit(&app).await.unwrap().case_id;
+        t.store
+            .open_review_task(&case_id, "standard", 0)
+            .await
+            .unwrap();
+        cases.push(case_id);
+    }
+    let listed = |branch: Option<&'static str>| async move {
+        let items = t.store.queue_items("standard", branch, 50).await.unwrap();
+        items
+            .into_iter()
+            .map(|i| (i.case_id, i.branch.unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listed(Some("Kurzeme")).await,
+        [(cases[0].clone(), "Kurzeme".to_string())]
+    );
+    assert_eq!(listed(None).await.len(), 2);
+    assert!(listed(Some("Vidzeme")).await.is_empty());
+    assert_eq!(
+        t.store.review_branches().await.unwrap(),
+        ["Kurzeme", "Latgale"]
+    );
+    let expert = Actor::person(Role::Expert, "expert-l");
+    let lease = Duration::from_secs(30);
+    let claim = |branch| {
+        t.store
+            .claim_review_task("standard", branch, &expert, lease)
+    };
+    assert_eq!(
+        claim(Some("Latgale")).await.unwrap().unwrap().case_id,
+        cases[1]
+    );
+    assert!(
+        claim(Some("Latgale")).await.unwrap().is_none(),
+        "Latgale's part is taken"
+    );
+    assert_eq!(claim(None).await.unwrap().unwrap().case_id, cases[0]);
+}
+
 async fn review_task_is_held_by_one_expert(t: &TestStore) {
     let case_id = t
         .store
@@ -768,14 +817,14 @@ async fn review_task_is_held_by_one_expert(t: &TestStore) {
     let b = Actor::person(Role::Expert, "expert-b");
     let held = t
         .store
-        .claim_review_task("standard", &a, Duration::from_millis(300))
+        .claim_review_task("standard", None, &a, Duration::from_millis(300))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(held.id, task.id);
     assert!(
         t.store
-            .claim_review_task("standard", &b, Duration::from_secs(30))
+            .claim_review_task("standard", None, &b, Duration::from_secs(30))
             .await
             .unwrap()
             .is_none()
@@ -783,7 +832,7 @@ async fn review_task_is_held_by_one_expert(t: &TestStore) {
     tokio::time::sleep(Duration::from_millis(400)).await;
     let taken = t
         .store
-        .claim_review_task("standard", &b, Duration::from_secs(30))
+        .claim_review_task("standard", None, &b, Duration::from_secs(30))
         .await
         .unwrap()
         .unwrap();

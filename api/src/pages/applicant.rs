@@ -113,6 +113,12 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
                         input #person_code type="text" name="person_code" required autocomplete="off";
                     }
                 }
+                p {
+                    label for="region" { (page.t(T::Region)) }
+                    select #region name="region" {
+                        @for r in atzinums_models::REGIONS { option value=(r) { (r) } }
+                    }
+                }
                 @if session.role == Role::Representative {
                     p {
                         label for="rep_role" { "Pārstāvības pamats / Basis of representation" }
@@ -164,6 +170,11 @@ async fn apply(State(state): State<AppState>, page: Page, multipart: Multipart) 
         });
         if let Some(code) = field("person_code") {
             json["person"] = serde_json::json!({ "person_code": code.trim() });
+        }
+        if let Some(region) =
+            field("region").filter(|r| atzinums_models::REGIONS.contains(&r.as_str()))
+        {
+            json["person"]["region"] = region.into();
         }
         if session.role == Role::Representative {
             json["representative"] =

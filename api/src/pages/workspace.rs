@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use atzinums_models::{Cause, OpinionKind, Outcome, Role, Term, TermMonths, WorkCapacityLoss};
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -40,20 +40,47 @@ fn require(page: &Page, role: Role) -> Result<atzinums_store::Session, ApiError>
     }
 }
 
-/// The queues: experts take work from them; the quality team sees them (read only).
-async fn queues(State(state): State<AppState>, page: Page) -> Response {
+/// `?filiale=…`: one branch's part of the queues.
+#[derive(serde::Deserialize)]
+struct BranchFilter {
+    filiale: Option<String>,
+}
+
+/// The queues, whole or one branch's part: experts take work from them; the quality team sees
+/// them (read only).
+async fn queues(
+    State(state): State<AppState>,
+    page: Page,
+    Query(filter): Query<BranchFilter>,
+) -> Response {
     let expert = match require(&page, Role::Expert).or_else(|_| require(&page, Role::Quality)) {
         Ok(s) => s.role == Role::Expert,
         Err(e) => return page.error(e),
     };
+    let branch = filter.filiale.as_deref().filter(|b| !b.is_empty());
+    let branches = match state.store.review_branches().await {
+        Ok(b) => b,
+        Err(e) => return page.error(e.into()),
+    };
     let mut listed = Vec::new();
     for q in QUEUES {
-        match state.store.queue_items(q, 50).await {
+        match state.store.queue_items(q, branch, 50).await {
             Ok(items) => listed.push((*q, items)),
             Err(e) => return page.error(e.into()),
         }
     }
     let body = html! {
+        form method="get" action="/darbs" {
+            p {
+                label for="filiale" { (page.t(T::Branch)) }
+                select #filiale name="filiale" {
+                    option value="" selected[branch.is_none()] { (page.t(T::AllBranches)) }
+                    @for b in &branches { option value=(b) selected[Some(b.as_str()) == branch] { (b) } }
+                }
+                " "
+                button.secondary type="submit" { (page.t(T::Show)) }
+            }
+        }
         @for (queue, items) in &listed {
             section aria-labelledby={ "q-" (queue) } {
                 h2 id={ "q-" (queue) } { (queue) " (" (items.len()) ")" }
@@ -62,14 +89,15 @@ async fn queues(State(state): State<AppState>, page: Page) -> Response {
                 } @else {
                     @if expert {
                         form method="post" action=(page.action(&format!("/darbs/{queue}/nemt"))) {
+                            @if let Some(b) = branch { input type="hidden" name="filiale" value=(b); }
                             button type="submit" { (page.t(T::TakeNext)) }
                         }
                     }
                     table {
-                        thead { tr { th scope="col" { (page.t(T::Case)) } th scope="col" { (page.t(T::Deadline)) } th scope="col" { "Prioritāte / Priority" } th scope="col" { "Izskata / Held by" } } }
+                        thead { tr { th scope="col" { (page.t(T::Case)) } th scope="col" { (page.t(T::Deadline)) } th scope="col" { (page.t(T::Branch)) } th scope="col" { "Prioritāte / Priority" } th scope="col" { "Izskata / Held by" } } }
                         tbody {
                             @for i in items {
-                                tr { td { (i.case_id) } td { (i.deadline) } td { (i.priority) } td { (i.claimed_by.as_deref().unwrap_or("—")) } }
+                                tr { td { (i.case_id) } td { (i.deadline) } td { (i.branch.as_deref().unwrap_or("—")) } td { (i.priority) } td { (i.claimed_by.as_deref().unwrap_or("—")) } }
                             }
                         }
                     }
@@ -84,7 +112,9 @@ async fn take_next(
     State(state): State<AppState>,
     page: Page,
     Path(queue): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
+    let branch = Some(field(&form, "filiale")).filter(|b| !b.is_empty());
     let result = async {
         let session = require(&page, Role::Expert)?;
         if !QUEUES.contains(&queue.as_str()) {
@@ -95,13 +125,16 @@ async fn take_next(
         }
         Ok(state
             .store
-            .claim_review_task(&queue, &session.actor(), state.config.review_lease)
+            .claim_review_task(&queue, branch, &session.actor(), state.config.review_lease)
             .await?)
     }
     .await;
     page.then_go(result.map(|task| match task {
         Some(task) => format!("/darbs/lietas/{}", task.case_id),
-        None => "/darbs".to_string(),
+        None => match branch {
+            Some(b) => format!("/darbs?filiale={}", query_escaped(b)),
+            None => "/darbs".to_string(),
+        },
     }))
 }
 
@@ -325,6 +358,19 @@ async fn case_page(
         }
     };
     page.render(&format!("{} {}", page.t(T::Case), case_id), body)
+}
+
+/// `text` for a URL's query: unreserved ASCII as is, every other byte as `%XX` (branch names
+/// are Latvian words, and a redirect's `Location` must be ASCII).
+fn query_escaped(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A plain form's field (the first of that name), empty when absent.

@@ -7,12 +7,12 @@ use atzinums_models::{Cause, OpinionKind, Outcome, Role, Term, WorkCapacityLoss}
 use atzinums_pipeline::{DraftRecord, StoredCaseFile, proposed_decision};
 use atzinums_store::{ProposalBody, Session};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::Person;
@@ -28,6 +28,8 @@ pub struct QueueEntry {
     pub case_id: String,
     pub priority: i32,
     pub deadline: String,
+    /// The branch that examines it (the applicant's region), when known.
+    pub branch: Option<String>,
     /// Who holds the case now, if anyone.
     pub claimed_by: Option<String>,
 }
@@ -43,17 +45,28 @@ fn check_queue(queue: &str) -> ApiResult<()> {
     }
 }
 
+/// Which branch's part of a queue.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BranchQuery {
+    /// Only cases of this branch (the applicant's region, e.g. `Kurzeme`); every branch when
+    /// absent.
+    pub branch: Option<String>,
+}
+
 #[utoipa::path(get, path = "/api/v1/queues/{queue}", tag = "expert",
-    params(("queue" = String, Path, description = "standard | complex | incomplete")),
+    params(("queue" = String, Path, description = "standard | complex | incomplete"), BranchQuery),
     responses((status = 200, body = Vec<QueueEntry>), (status = 403, body = crate::Problem), (status = 404, body = crate::Problem)))]
 pub async fn queue(
     State(state): State<AppState>,
     person: Person,
     Path(queue): Path<String>,
+    Query(filter): Query<BranchQuery>,
 ) -> ApiResult<Json<Vec<QueueEntry>>> {
     person.require(&[Role::Expert], "work the expert queues")?;
     check_queue(&queue)?;
-    let items = state.store.queue_items(&queue, 200).await?;
+    let branch = filter.branch.as_deref();
+    let items = state.store.queue_items(&queue, branch, 200).await?;
     Ok(Json(
         items
             .into_iter()
@@ -61,6 +74,7 @@ pub async fn queue(
                 case_id: i.case_id,
                 priority: i.priority,
                 deadline: i.deadline,
+                branch: i.branch,
                 claimed_by: i.claimed_by,
             })
             .collect(),
@@ -74,20 +88,22 @@ pub struct Claimed {
 }
 
 #[utoipa::path(post, path = "/api/v1/queues/{queue}/claim", tag = "expert",
-    params(("queue" = String, Path, description = "standard | complex | incomplete")),
+    params(("queue" = String, Path, description = "standard | complex | incomplete"), BranchQuery),
     responses((status = 200, body = Claimed), (status = 204, description = "the queue is empty"), (status = 403, body = crate::Problem),
         (status = 404, body = crate::Problem, description = "no such queue")))]
 pub async fn claim(
     State(state): State<AppState>,
     person: Person,
     Path(queue): Path<String>,
+    Query(filter): Query<BranchQuery>,
 ) -> ApiResult<Response> {
     person.require(&[Role::Expert], "claim cases")?;
     check_queue(&queue)?;
     let lease = state.config.review_lease;
+    let branch = filter.branch.as_deref();
     match state
         .store
-        .claim_review_task(&queue, &person.0.actor(), lease)
+        .claim_review_task(&queue, branch, &person.0.actor(), lease)
         .await?
     {
         Some(task) => Ok(Json(Claimed {
@@ -454,6 +470,7 @@ pub async fn signature_queue(
                 case_id,
                 priority: 0,
                 deadline,
+                branch: None,
                 claimed_by: None,
             })
             .collect(),

@@ -6,7 +6,7 @@ use atzinums_models::{ApplicationKind, Channel, RepresentativeRole};
 
 use crate::rng::Rng;
 
-/// Regions of Latvia with shares of applications.
+/// Regions of Latvia (`atzinums_models::REGIONS`) with shares of applications.
 pub const REGIONS: &[(&str, f64)] = &[
     ("Rīga", 31.0),
     ("Pierīga", 19.0),
@@ -252,6 +252,12 @@ pub fn representative_role(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn synthetic_regions_are_the_branches_regions() {
+        let names: Vec<&str> = REGIONS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, atzinums_models::REGIONS);
+    }
 
     #[test]
     fn feminine_titles() {

@@ -84,12 +84,13 @@ impl WritePool for PgPool {
     }
 }
 
-/// An exclusive lock on a file beside the SQLite database, held while migrating: two processes
-/// opening a new database at once (a demo's server and its worker) would otherwise both apply
-/// the same migration. PostgreSQL needs none: sqlx takes an advisory lock there.
-async fn migration_lock(db: &Path) -> Result<std::fs::File, StoreError> {
+/// An exclusive lock on a file beside the SQLite database, held while opening and migrating it:
+/// two processes opening a new database at once (a demo's server and its worker) would
+/// otherwise race to switch it to WAL (one gets "database is locked") and both apply the same
+/// migration. PostgreSQL needs none: sqlx takes an advisory lock there.
+async fn open_lock(db: &Path) -> Result<std::fs::File, StoreError> {
     let mut name = db.as_os_str().to_owned();
-    name.push(".migrate-lock");
+    name.push(".open-lock");
     let path = std::path::PathBuf::from(name);
     let failed = |source| StoreError::MigrationLock {
         path: path.display().to_string(),
@@ -135,6 +136,8 @@ impl Db {
     }
 
     async fn open_sqlite(path: &Path) -> Result<Db, StoreError> {
+        // Held until connected and migrated; see `open_lock`.
+        let lock = open_lock(path).await?;
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(|e| StoreError::Connect {
                 backend: "sqlite",
@@ -156,7 +159,6 @@ impl Db {
                 backend: "sqlite",
                 source: e,
             })?;
-        let lock = migration_lock(path).await?;
         SQLITE_MIGRATIONS
             .run(&pool)
             .await

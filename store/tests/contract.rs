@@ -1005,12 +1005,12 @@ async fn audit_reordering_is_detected(t: &TestStore) {
     assert_broken_at(t, 2, "two entries swapped").await;
 }
 
-/// Two stores opening one new SQLite database at once (as a demo's server and its worker do)
-/// both come up: the migrations run once, under a lock beside the file.
+/// Stores opening one new SQLite database at once (as a demo's server and its worker do) all
+/// come up: one switches it to WAL and migrates it, under a lock beside the file.
 #[tokio::test]
-async fn two_openers_of_a_new_sqlite_database_both_come_up() {
+async fn openers_of_a_new_sqlite_database_all_come_up() {
     use atzinums_store::{BlobLocation, DEFAULT_MAX_DOCUMENT_BYTES, MasterKey, Store, StoreConfig};
-    for round in 0..8 {
+    for round in 0..12 {
         let dir = tempfile::tempdir().unwrap();
         let config = StoreConfig {
             database_url: format!("sqlite://{}", dir.path().join("new.db").display()),
@@ -1020,8 +1020,12 @@ async fn two_openers_of_a_new_sqlite_database_both_come_up() {
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         };
         let key = MasterKey::generate();
-        let (a, b) = tokio::join!(Store::open(&config, &key), Store::open(&config, &key));
-        for opened in [a, b] {
+        let (a, b, c) = tokio::join!(
+            Store::open(&config, &key),
+            Store::open(&config, &key),
+            Store::open(&config, &key)
+        );
+        for opened in [a, b, c] {
             let store = opened.unwrap_or_else(|e| panic!("round {round}: {e}"));
             store.close().await;
         }

@@ -126,6 +126,12 @@ try {
     throw new Error(`taking the next case led to ${page.url()}`);
   }
   await examine(page, 'expert-case', response);
+  // The evidence links open the document viewer at the cited page, spans highlighted.
+  const caseUrl = page.url();
+  response = await submitWith(page, page.locator('section[aria-labelledby="pieradijumi"] a[href*="/dokumenti/"]').first());
+  report.document_marks = await page.locator('pre.document mark').count();
+  await examine(page, 'expert-document', response);
+  await page.goto(caseUrl);
   const text = page.locator('#opinion_text');
   await text.fill(`${await text.inputValue()}\n${cfg.expert_note}`);
   response = await submitWith(page, page.locator('button[name=action][value=approve]'));

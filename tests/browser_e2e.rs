@@ -171,6 +171,7 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         "applicant-case-filed",
         "expert-queues",
         "expert-case",
+        "expert-document",
         "expert-approved",
         "quality-queues",
         "signature-queue",
@@ -206,6 +207,11 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         serious.is_empty(),
         "serious or critical accessibility violations:\n{}",
         serious.join("\n")
+    );
+
+    assert!(
+        report["document_marks"].as_u64().unwrap_or(0) > 0,
+        "the document viewer highlights the evidence"
     );
 
     // The decision the applicant downloaded is the signed one, with the expert's edit.

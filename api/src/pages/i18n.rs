@@ -44,6 +44,8 @@ pub enum T {
     DeadlineMax,
     ExtendDeadline,
     Branch,
+    Original,
+    HighlightNotice,
     Region,
     AllBranches,
     Show,
@@ -111,6 +113,11 @@ pub fn t(lang: Lang, text: T) -> &'static str {
         ),
         ExtendDeadline => ("Pagarināt termiņu", "Extend the deadline"),
         Branch => ("Filiāle", "Branch"),
+        Original => ("Oriģināls", "Original"),
+        HighlightNotice => (
+            "Dokumenta teksts, kā to nolasīja sistēma; iezīmēts tas, no kā nolasītas atziņas. Pārbaudiet pret oriģinālu.",
+            "The document's text as the system read it; what findings were read from is highlighted. Check it against the original.",
+        ),
         Region => (
             "Deklarētās dzīvesvietas reģions (lietu izskata tā filiāle)",
             "Region of declared residence (its branch examines the case)",

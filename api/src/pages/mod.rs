@@ -3,6 +3,7 @@
 //! every form's action. Markup is plain, labelled and landmarked for screen readers.
 
 mod applicant;
+mod document;
 pub mod i18n;
 mod workspace;
 
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/atslegties", post(sign_out))
         .merge(applicant::router())
         .merge(workspace::router())
+        .merge(document::router())
 }
 
 /// What every page handler knows about the request.
@@ -281,5 +283,7 @@ table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #ccc;text-align:left;padding:.4rem}
 .notice{background:#eef3f9;border-left:4px solid #0b3a6f;padding:.5rem 1rem}
 mark{background:#fff1b8}
+pre.document{white-space:pre-wrap;font-family:inherit;background:#fafafa;border:1px solid #ccc;padding:1rem}
+.mark-label{color:#555;font-size:.85em}
 section{margin-bottom:2rem}
 "#;

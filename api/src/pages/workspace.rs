@@ -290,6 +290,14 @@ async fn case_page(
                 h2 #projekts { (page.t(T::Draft)) " (" (record.routing.route.kind().as_str()) ")" }
                 @for para in readable_citations(&record.draft.conclusion, &view.case).split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } }
             }
+            section aria-labelledby="dokumenti" {
+                h2 #dokumenti { (page.t(T::Documents)) }
+                ul {
+                    @for d in &view.case.documents {
+                        li { a href={ "/darbs/lietas/" (case_id) "/dokumenti/" (d.id) } { (d.file_name) } " (" (d.kind) ")" }
+                    }
+                }
+            }
             section aria-labelledby="pieradijumi" {
                 h2 #pieradijumi { (page.t(T::Evidence)) }
                 table {
@@ -301,7 +309,10 @@ async fn case_page(
                                 td { (a.qualifier.value()) }
                                 td {
                                     @for e in &a.supporting {
-                                        div { mark { "„" (e.at.quote) "”" } " — " (file_name(&e.document)) ", " (e.at.page) ". lpp." }
+                                        div {
+                                            mark { "„" (e.at.quote) "”" } " — "
+                                            a href={ "/darbs/lietas/" (case_id) "/dokumenti/" (e.document) "#p" (e.at.page) } { (file_name(&e.document)) ", " (e.at.page) ". lpp." }
+                                        }
                                     }
                                 }
                             }

@@ -134,6 +134,28 @@ pub struct ReviewView {
     pub versions: Vec<atzinums_store::Proposal>,
 }
 
+fn unreadable(case_id: &str, what: &str, e: serde_json::Error) -> ApiError {
+    tracing::error!(case_id, error = %e, "stored {what} unreadable");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("the stored {what} of this case cannot be read"),
+    )
+}
+
+/// The case file intake assembled (pages, findings), once it has; read from the blob store.
+/// Callers check access first.
+pub async fn stored_case_file(
+    state: &AppState,
+    case_id: &str,
+) -> ApiResult<Option<StoredCaseFile>> {
+    let Some(file_sha) = state.store.case_file_sha256(case_id).await? else {
+        return Ok(None);
+    };
+    let bytes = state.store.document_bytes(&file_sha).await?;
+    let file = serde_json::from_slice(&bytes).map_err(|e| unreadable(case_id, "case file", e))?;
+    Ok(Some(file))
+}
+
 /// The draft and case file of a case, read from the blob store.
 async fn draft_and_file(
     state: &AppState,
@@ -142,22 +164,12 @@ async fn draft_and_file(
     let Some(row) = state.store.current_draft(case_id).await? else {
         return Ok(None);
     };
-    let Some(file_sha) = state.store.case_file_sha256(case_id).await? else {
+    let Some(file) = stored_case_file(state, case_id).await? else {
         return Ok(None);
-    };
-    let corrupt = |what: &str, e: serde_json::Error| {
-        tracing::error!(case_id, error = %e, "stored {what} unreadable");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the stored {what} of this case cannot be read"),
-        )
     };
     let record: DraftRecord =
         serde_json::from_slice(&state.store.document_bytes(&row.record_sha256).await?)
-            .map_err(|e| corrupt("draft", e))?;
-    let file: StoredCaseFile =
-        serde_json::from_slice(&state.store.document_bytes(&file_sha).await?)
-            .map_err(|e| corrupt("case file", e))?;
+            .map_err(|e| unreadable(case_id, "draft", e))?;
     Ok(Some((record, file)))
 }
 

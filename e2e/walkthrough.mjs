@@ -70,6 +70,24 @@ async function signIn(context, personCode, role) {
   return { page, response };
 }
 
+/** Files an application for someone else (a representative's or clerk's form) with the first
+ * document; returns the response of the new case's page. */
+async function fileFor(page, personCode, fields) {
+  await page.fill('#person_code', personCode);
+  if (fields.rep_role) await page.selectOption('#rep_role', fields.rep_role);
+  if (fields.rep_name) await page.fill('#rep_name', fields.rep_name);
+  await page.selectOption('#doc_kind_0', cfg.documents[0].kind);
+  await page.setInputFiles('#file_0', cfg.documents[0].path);
+  const response = await submitWith(
+    page,
+    page.locator('form[enctype="multipart/form-data"] button[type=submit]'),
+  );
+  if (response.status() !== 200 || !/\/e-pakalpojums\/lietas\/C-/.test(page.url())) {
+    throw new Error(`filing for someone else answered ${response.status()} at ${page.url()}`);
+  }
+  return response;
+}
+
 const browser = await chromium.launch({
   executablePath: cfg.chromium,
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -175,6 +193,29 @@ try {
   );
   response = await submitWith(page, page.locator('form[action*="/dublikats"] button'));
   await examine(page, 'applicant-duplicate-en', response);
+
+  step('a representative applies for the person they represent');
+  {
+    const context = await newContext();
+    const rep = await signIn(context, cfg.representative, 'representative');
+    await examine(rep.page, 'representative-start', rep.response);
+    const filed = await fileFor(rep.page, cfg.represented, {
+      rep_role: 'parent',
+      rep_name: 'Anna Bērziņa',
+    });
+    await examine(rep.page, 'representative-case', filed);
+    await context.close();
+  }
+
+  step('a branch clerk files an assisted application for a person without an e-identity');
+  {
+    const context = await newContext();
+    const clerk = await signIn(context, cfg.clerk, 'clerk');
+    await examine(clerk.page, 'clerk-start', clerk.response);
+    const filed = await fileFor(clerk.page, cfg.assisted, {});
+    await examine(clerk.page, 'clerk-case', filed);
+    await context.close();
+  }
 
   step('an error page: a case that is not theirs');
   response = await page.goto(`${cfg.base}/e-pakalpojums/lietas/no-such-case?lang=lv`);

@@ -1,8 +1,9 @@
 //! One application's whole life in headless Chromium, against `atzinums demo` started with empty
 //! queues: the applicant applies with two PDFs, the demo's worker drafts the case, an expert
-//! claims, edits and approves it, the official signs, the applicant sees the decision and
-//! downloads it as a PDF. axe-core runs on every page shown; a serious or critical WCAG 2.1
-//! violation fails the test. The browser is driven by `e2e/walkthrough.mjs` (playwright-core);
+//! claims it, checks its evidence in the document viewer, edits and approves it, the official
+//! signs, the applicant sees the decision and downloads it as a PDF; then a representative and
+//! a branch clerk each file for someone else. axe-core runs on every page shown; a serious or
+//! critical WCAG 2.1 violation fails the test. The browser is driven by `e2e/walkthrough.mjs` (playwright-core);
 //! screenshots, the downloaded PDF and the axe report stay under
 //! `$CARGO_TARGET_DIR/tmp/browser-e2e/` as the test's artefacts.
 //!
@@ -137,6 +138,10 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         "expert": sample_person_code(902).as_str(),
         "official": sample_person_code(903).as_str(),
         "quality": sample_person_code(904).as_str(),
+        "clerk": sample_person_code(901).as_str(),
+        "representative": sample_person_code(3).as_str(),
+        "represented": sample_person_code(4).as_str(),
+        "assisted": sample_person_code(5).as_str(),
         "documents": documents,
         "draft_timeout_ms": DRAFTED.as_millis() as u64,
         "expert_note": EXPERT_NOTE,
@@ -179,6 +184,10 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         "official-signed",
         "applicant-decision",
         "applicant-duplicate-en",
+        "representative-start",
+        "representative-case",
+        "clerk-start",
+        "clerk-case",
         "error-not-found",
     ] {
         assert!(names.contains(&expected), "no page {expected} in {names:?}");

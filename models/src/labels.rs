@@ -1,7 +1,9 @@
 //! Latvian labels of the vocabulary, for drafts, pages and summaries. One place, so a draft, the
 //! expert's page and a precedent's summary name things the same way.
 
-use crate::{ApplicationKind, Cause, DocumentKind, Domain, OpinionKind, Outcome, Term};
+use crate::{
+    ApplicationKind, Cause, DocumentKind, Domain, OpinionKind, Outcome, RepresentativeRole, Term,
+};
 
 impl ApplicationKind {
     pub fn latvian(self) -> &'static str {
@@ -84,6 +86,17 @@ impl OpinionKind {
             OpinionKind::Transport => "transporta izdevumu kompensācija",
             OpinionKind::Escort => "pavadoņa nepieciešamība",
             OpinionKind::TechnicalAids => "tehniskie palīglīdzekļi",
+        }
+    }
+}
+
+impl RepresentativeRole {
+    pub fn latvian(self) -> &'static str {
+        match self {
+            RepresentativeRole::Parent => "vecāks",
+            RepresentativeRole::Guardian => "aizbildnis",
+            RepresentativeRole::Curator => "aizgādnis",
+            RepresentativeRole::Authorised => "pilnvarota persona",
         }
     }
 }

@@ -80,20 +80,24 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
         ApplicationKind::PredictedDisability,
         ApplicationKind::OpinionOnly,
     ];
+    // A clerk files for others and has no cases of their own to list.
+    let own = session.role != Role::Clerk;
     let body = html! {
-        section aria-labelledby="lietas" {
-            h2 #lietas { (page.t(T::MyCases)) }
-            @if cases.is_empty() {
-                p { (page.t(T::NoCases)) }
-            } @else {
-                table {
-                    thead { tr { th scope="col" { (page.t(T::Case)) } th scope="col" { (page.t(T::Status)) } th scope="col" { (page.t(T::Deadline)) } } }
-                    tbody {
-                        @for c in &cases {
-                            tr {
-                                td { a href={ "/e-pakalpojums/lietas/" (c.case_id) } { (c.case_id) } }
-                                td { (status(page.lang, &c.status)) }
-                                td { (c.deadline) }
+        @if own {
+            section aria-labelledby="lietas" {
+                h2 #lietas { (page.t(T::MyCases)) }
+                @if cases.is_empty() {
+                    p { (page.t(T::NoCases)) }
+                } @else {
+                    table {
+                        thead { tr { th scope="col" { (page.t(T::Case)) } th scope="col" { (page.t(T::Status)) } th scope="col" { (page.t(T::Deadline)) } } }
+                        tbody {
+                            @for c in &cases {
+                                tr {
+                                    td { a href={ "/e-pakalpojums/lietas/" (c.case_id) } { (c.case_id) } }
+                                    td { (status(page.lang, &c.status)) }
+                                    td { (c.deadline) }
+                                }
                             }
                         }
                     }
@@ -105,7 +109,7 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
             form method="post" enctype="multipart/form-data" action=(page.action("/e-pakalpojums/pieteikums")) {
                 p {
                     label for="kind" { (page.t(T::Kind)) }
-                    select #kind name="kind" { @for k in kinds { option value=(k.as_str()) { (k.as_str()) } } }
+                    select #kind name="kind" { @for k in kinds { option value=(k.as_str()) { (page.name_of(k.latvian(), k.as_str())) } } }
                 }
                 @if session.role != Role::Applicant {
                     p {
@@ -122,7 +126,11 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
                 @if session.role == Role::Representative {
                     p {
                         label for="rep_role" { "Pārstāvības pamats / Basis of representation" }
-                        select #rep_role name="rep_role" { @for r in ["parent", "guardian", "curator", "authorised"] { option value=(r) { (r) } } }
+                        select #rep_role name="rep_role" {
+                            @for r in atzinums_models::RepresentativeRole::ALL {
+                                option value=(r.as_str()) { (page.name_of(r.latvian(), r.as_str())) }
+                            }
+                        }
                     }
                     p {
                         label for="rep_name" { "Pārstāvja vārds, uzvārds / Representative's name" }
@@ -134,11 +142,11 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
                     p #doc-hint { (page.t(T::DocumentHint)) }
                     @for i in 0..FILE_SLOTS {
                         p {
-                            label for={ "doc_kind_" (i) } { (page.t(T::Kind)) " " (i + 1) }
+                            label for={ "doc_kind_" (i) } { (page.t(T::DocumentKind)) " " (i + 1) }
                             select id={ "doc_kind_" (i) } name={ "doc_kind_" (i) } {
-                                @for k in DocumentKind::ALL { option value=(k.as_str()) { (k.as_str()) } }
+                                @for k in DocumentKind::ALL { option value=(k.as_str()) { (page.name_of(k.latvian(), k.as_str())) } }
                             }
-                            label for={ "file_" (i) } { (page.t(T::Documents)) " " (i + 1) }
+                            label for={ "file_" (i) } { (page.t(T::Document)) " " (i + 1) }
                             input id={ "file_" (i) } type="file" name={ "file_" (i) } aria-describedby="doc-hint" accept=".pdf,.docx,.txt,.png,.jpg,.jpeg";
                         }
                     }
@@ -147,7 +155,8 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
             }
         }
     };
-    page.render(page.t(T::MyCases), body)
+    let title = if own { T::MyCases } else { T::Apply };
+    page.render(page.t(title), body)
 }
 
 async fn apply(State(state): State<AppState>, page: Page, multipart: Multipart) -> Response {
@@ -236,11 +245,11 @@ async fn case_page(
                 @if let Some(why) = view.timeline.iter().rev().find(|e| e.event.as_deref() == Some("request_documents")).and_then(|e| e.reason.as_ref()) { p.notice { (why) } }
                 form method="post" enctype="multipart/form-data" action=(page.action(&format!("/e-pakalpojums/lietas/{}/dokumenti", view.case_id))) {
                     p {
-                        label for="more_kind" { (page.t(T::Kind)) }
-                        select #more_kind name="doc_kind_0" { @for k in DocumentKind::ALL { option value=(k.as_str()) { (k.as_str()) } } }
+                        label for="more_kind" { (page.t(T::DocumentKind)) }
+                        select #more_kind name="doc_kind_0" { @for k in DocumentKind::ALL { option value=(k.as_str()) { (page.name_of(k.latvian(), k.as_str())) } } }
                     }
                     p {
-                        label for="more_file" { (page.t(T::Documents)) }
+                        label for="more_file" { (page.t(T::Document)) }
                         input #more_file type="file" name="file_0" required accept=".pdf,.docx,.txt,.png,.jpg,.jpeg";
                     }
                     button type="submit" { (page.t(T::Submit)) }

@@ -44,6 +44,8 @@ pub enum T {
     DeadlineMax,
     ExtendDeadline,
     Branch,
+    DocumentKind,
+    Document,
     Original,
     HighlightNotice,
     Region,
@@ -113,6 +115,8 @@ pub fn t(lang: Lang, text: T) -> &'static str {
         ),
         ExtendDeadline => ("Pagarināt termiņu", "Extend the deadline"),
         Branch => ("Filiāle", "Branch"),
+        DocumentKind => ("Dokumenta veids", "Type of document"),
+        Document => ("Dokuments", "Document"),
         Original => ("Oriģināls", "Original"),
         HighlightNotice => (
             "Dokumenta teksts, kā to nolasīja sistēma; iezīmēts tas, no kā nolasītas atziņas. Pārbaudiet pret oriģinālu.",

@@ -83,6 +83,15 @@ impl Page {
         t(self.lang, text)
     }
 
+    /// A coded value for people: its Latvian name, or in English its identifier in words
+    /// (`disability_first` → "disability first").
+    pub fn name_of(&self, latvian: &'static str, id: &str) -> String {
+        match self.lang {
+            Lang::Lv => latvian.to_string(),
+            Lang::En => id.replace('_', " "),
+        }
+    }
+
     /// The signed-in person (401 when nobody is).
     pub fn person(&self) -> Result<Session, ApiError> {
         self.session.clone().ok_or_else(ApiError::unauthenticated)

@@ -197,7 +197,7 @@ fn proposal_form(page: &Page, case_id: &str, d: &atzinums_models::DecisionJson) 
                 label for="cause" { (page.t(T::Cause)) }
                 select #cause name="cause" {
                     option value="" selected[d.cause.is_none()] { "—" }
-                    @for c in Cause::ALL { option value=(c.as_str()) selected[Some(*c) == d.cause] { (c.as_str()) } }
+                    @for c in Cause::ALL { option value=(c.as_str()) selected[Some(*c) == d.cause] { (page.name_of(c.latvian(), c.as_str())) } }
                 }
             }
             @if !d.opinions.is_empty() {
@@ -207,7 +207,7 @@ fn proposal_form(page: &Page, case_id: &str, d: &atzinums_models::DecisionJson) 
                         p {
                             input id={ "op-" (kind.as_str()) } type="checkbox" name={ "opinion." (kind.as_str()) } value="yes" checked[*granted];
                             " "
-                            label style="display:inline" for={ "op-" (kind.as_str()) } { (kind.as_str()) }
+                            label style="display:inline" for={ "op-" (kind.as_str()) } { (page.name_of(kind.latvian(), kind.as_str())) }
                             input type="hidden" name="requested" value=(kind.as_str());
                         }
                     }
@@ -305,7 +305,7 @@ async fn case_page(
                     tbody {
                         @for (domain, a) in &file.functioning {
                             tr {
-                                td { (domain.as_str()) }
+                                td { (page.name_of(domain.latvian(), domain.as_str())) }
                                 td { (a.qualifier.value()) }
                                 td {
                                     @for e in &a.supporting {

@@ -45,9 +45,9 @@ fn check_queue(queue: &str) -> ApiResult<()> {
     }
 }
 
-/// Which branch's part of a queue.
+/// Which branch's part of a queue. Unknown fields are allowed: a changing request made with a
+/// session may carry its CSRF token as `?csrf=`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct BranchQuery {
     /// Only cases of this branch (the applicant's region, e.g. `Kurzeme`); every branch when
     /// absent.

@@ -149,7 +149,8 @@ async fn every_role_reaches_only_its_endpoints_in(w: &World) {
             "POST",
             format!("{case_path}/extend-deadline"),
             Some(extension),
-            "403 403 403 403 422 422 403 403 403 403 401",
+            // The expert does not hold it (409); it is not awaiting signature (403).
+            "403 403 403 403 409 403 403 403 403 403 401",
         ),
         (
             "status of a person",
@@ -631,6 +632,16 @@ async fn a_deadline_is_extended_with_a_reason_to_at_most_four_months_in(w: &Worl
 
     let refused = extend(&a, json!(two_months), "Es gribu vēlāk.").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "not the applicant");
+    let unheld = extend(&expert, json!(two_months), "Gaidām MRI rezultātus.").await;
+    assert_eq!(
+        unheld.status,
+        StatusCode::CONFLICT,
+        "only the expert holding it"
+    );
+    let claimed = w
+        .call(&expert, "POST", "/api/v1/queues/standard/claim", None)
+        .await;
+    assert_eq!(claimed.json()["case_id"], case_id.as_str());
     let past = extend(&expert, json!("2099-01-01"), "Gaidām MRI rezultātus.").await;
     assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(past.json()["field"], "until");
@@ -651,7 +662,7 @@ async fn a_deadline_is_extended_with_a_reason_to_at_most_four_months_in(w: &Worl
     );
     let after = w.call(&a, "GET", &case_path, None).await.json();
     assert_eq!(after["deadline"], json!(two_months));
-    assert_eq!(after["status"], before["status"], "the status stays");
+    assert_eq!(after["status"], "in_review", "the status stays");
     let last = after["timeline"]
         .as_array()
         .unwrap()
@@ -673,7 +684,7 @@ async fn a_deadline_is_extended_with_a_reason_to_at_most_four_months_in(w: &Worl
         "the queue orders by the new deadline"
     );
 
-    let same = extend(&official, json!(two_months), "Vēl vienreiz.").await;
+    let same = extend(&expert, json!(two_months), "Vēl vienreiz.").await;
     assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY, "only later");
     assert!(
         same.json()["detail"]
@@ -681,8 +692,14 @@ async fn a_deadline_is_extended_with_a_reason_to_at_most_four_months_in(w: &Worl
             .unwrap()
             .contains(&two_months.to_string())
     );
+    let official_early = extend(&official, limit.clone(), "Komisijas sēde.").await;
     assert_eq!(
-        extend(&official, limit.clone(), "Komisijas sēde.")
+        official_early.status,
+        StatusCode::FORBIDDEN,
+        "not awaiting signature"
+    );
+    assert_eq!(
+        extend(&expert, limit.clone(), "Komisijas sēde.")
             .await
             .status,
         StatusCode::NO_CONTENT

@@ -11,13 +11,14 @@ use crate::audit::append_audit;
 use crate::cases::transition;
 use crate::db::{WritePool, with_db};
 use crate::error::StoreError;
-use crate::review::require_reason;
+use crate::review::{held_task_in, require_reason};
 use crate::{Actor, InputError, Store};
 
 impl Store {
     /// Moves the case's deadline (and its open review task's, which orders the queues) to
-    /// `until`, recording who did it and why in the case's history. Refused for a decided or
-    /// withdrawn case, a date not after the current deadline, or one past the 4-month limit.
+    /// `until`, recording who did it and why in the case's history. Only the expert holding the
+    /// case's review, or an official while it awaits signature; refused for a date not after
+    /// the current deadline, or one past the 4-month limit.
     #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn extend_deadline(
         &self,
@@ -46,6 +47,20 @@ impl Store {
             let filed = chrono::DateTime::from_timestamp_millis(row.try_get("submitted_at")?)
                 .ok_or_else(|| StoreError::corrupt("applications.submitted_at", "out of range"))?
                 .date_naive();
+            // Who may: the expert holding the case's review, or an official while it awaits
+            // signature.
+            if actor.role == Some(Role::Expert) {
+                held_task_in!(&mut tx, case_id, actor, crate::now_ms());
+            } else {
+                let status: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
+                    .bind(case_id).fetch_one(&mut *tx).await?;
+                if status != atzinums_models::CaseStatus::AwaitingSignature.as_str() {
+                    return Err(StoreError::Forbidden {
+                        action: "extend the deadline of a case that is not awaiting signature",
+                        role: actor.role_name(),
+                    });
+                }
+            }
             let limit = decision_due_extended(filed);
             if until <= current {
                 return Err(InputError::new("until", format!(

@@ -88,6 +88,8 @@ macro_rules! held_task_in {
     }};
 }
 
+pub(crate) use held_task_in;
+
 /// Opens a review task for the case in `$queue` inside the caller's write transaction.
 macro_rules! open_task_in {
     ($tx:expr, $case_id:expr, $queue:expr, $now:expr) => {{

@@ -95,9 +95,13 @@ async fn document_page(
 ) -> Response {
     let shown = async {
         let session = page.person()?;
-        let view = review::review_view(&state, &session, &case_id).await?;
-        let document = view
-            .case
+        // The case (access checked, the read audited) and its case file; not the whole review
+        // view, which would read and decode the draft and the case file once more.
+        if !review::REVIEWERS.contains(&session.role) {
+            return Err(ApiError::forbidden("review drafts"));
+        }
+        let case = crate::routes::eservice::case_view(&state, &session, &case_id).await?;
+        let document = case
             .documents
             .into_iter()
             .find(|d| d.id == document_id)

@@ -21,7 +21,8 @@ use crate::routes::eservice::{CaseView, case_view};
 
 /// The expert queues: the routes' names.
 pub const QUEUES: &[&str] = &["standard", "complex", "incomplete"];
-const REVIEWERS: &[Role] = &[Role::Expert, Role::Official, Role::Quality];
+/// Who reads drafts and the documents' evidence.
+pub const REVIEWERS: &[Role] = &[Role::Expert, Role::Official, Role::Quality];
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueEntry {

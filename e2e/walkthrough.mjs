@@ -74,6 +74,7 @@ async function signIn(context, personCode, role) {
  * document; returns the response of the new case's page. */
 async function fileFor(page, personCode, fields) {
   await page.fill('#person_code', personCode);
+  await page.selectOption('#region', fields.region);
   if (fields.rep_role) await page.selectOption('#rep_role', fields.rep_role);
   if (fields.rep_name) await page.fill('#rep_name', fields.rep_name);
   await page.selectOption('#doc_kind_0', cfg.documents[0].kind);
@@ -111,6 +112,7 @@ try {
   let page = applicant.page;
   await examine(page, 'applicant-start', applicant.response);
   await page.selectOption('#kind', 'disability_first');
+  await page.selectOption('#region', 'Latgale');
   for (const [i, doc] of cfg.documents.entries()) {
     await page.selectOption(`#doc_kind_${i}`, doc.kind);
     await page.setInputFiles(`#file_${i}`, doc.path);
@@ -194,12 +196,28 @@ try {
   response = await submitWith(page, page.locator('form[action*="/dublikats"] button'));
   await examine(page, 'applicant-duplicate-en', response);
 
+  step('the applicant sees their data: decisions, certificates, who read them');
+  response = await page.goto(`${cfg.base}/e-pakalpojums/mani-dati?lang=lv`);
+  await examine(page, 'applicant-my-data', response);
+  report.my_data = {
+    decisions: await page.locator('section[aria-labelledby="lemumi"] tbody tr').allInnerTexts(),
+    certificates: await page.locator('section[aria-labelledby="apliecibas"] li').count(),
+    readers: await page.locator('section[aria-labelledby="piekluve"] tbody td:nth-child(2)').allInnerTexts(),
+    region: await page.locator('section[aria-labelledby="persona"] dd').nth(3).innerText(),
+  };
+  const [exported] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('a[href="/api/v1/me/data"]').click(),
+  ]);
+  await exported.saveAs(join(cfg.out, 'mani-dati.json'));
+
   step('a representative applies for the person they represent');
   {
     const context = await newContext();
     const rep = await signIn(context, cfg.representative, 'representative');
     await examine(rep.page, 'representative-start', rep.response);
     const filed = await fileFor(rep.page, cfg.represented, {
+      region: 'Kurzeme',
       rep_role: 'parent',
       rep_name: 'Anna Bērziņa',
     });
@@ -212,8 +230,11 @@ try {
     const context = await newContext();
     const clerk = await signIn(context, cfg.clerk, 'clerk');
     await examine(clerk.page, 'clerk-start', clerk.response);
-    const filed = await fileFor(clerk.page, cfg.assisted, {});
+    const filed = await fileFor(clerk.page, cfg.assisted, { region: 'Zemgale' });
     await examine(clerk.page, 'clerk-case', filed);
+    const taken = new URL(clerk.page.url()).pathname.split('/').pop();
+    await clerk.page.goto(`${cfg.base}/e-pakalpojums`);
+    report.clerk_lists_filed = (await clerk.page.locator('#lietas ~ table td', { hasText: decodeURIComponent(taken) }).count()) > 0;
     await context.close();
   }
 

@@ -19,17 +19,13 @@ use std::time::Duration;
 
 use atzinums_store::testing::sample_person_code;
 use common::demo::Demo;
-use common::{atzinums, data_dir, stdout_of};
+use common::{atzinums, chromium, data_dir, external_tools_required, stdout_of};
 use serde_json::{Value, json};
 
 /// Written into the draft by the expert; must come back in the signed decision's PDF.
 const EXPERT_NOTE: &str = "Eksperta piezīme: dokumenti pārskatīti pārlūkā, labojumi saskaņoti.";
 /// How long the demo's worker may take to draft the case.
 const DRAFTED: Duration = Duration::from_secs(240);
-
-fn chromium() -> PathBuf {
-    std::env::var_os("ATZINUMS_CHROMIUM").map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from)
-}
 
 /// What is missing for the browser test, if anything.
 fn missing_prerequisites(repo: &Path) -> Vec<String> {
@@ -39,6 +35,10 @@ fn missing_prerequisites(repo: &Path) -> Vec<String> {
     }
     if !chromium().exists() {
         missing.push(format!("Chromium at {}", chromium().display()));
+    }
+    // The decision PDF's words are checked through poppler's pdftotext.
+    if Command::new("pdftotext").arg("-v").output().is_err() {
+        missing.push("pdftotext (poppler-utils)".to_string());
     }
     for package in ["playwright-core", "axe-core"] {
         if !repo.join("e2e/node_modules").join(package).exists() {
@@ -105,11 +105,14 @@ fn two_pdfs(data: &Path, root: &Path) -> Vec<Value> {
 }
 
 /// Text of a PDF by poppler's `pdftotext` (CI installs it), or None where it is missing.
-fn pdf_text(pdf: &Path) -> Option<String> {
-    let out = Command::new("pdftotext").arg(pdf).arg("-").output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+fn pdf_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    assert!(out.status.success(), "pdftotext reads {}", pdf.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -117,8 +120,11 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let missing = missing_prerequisites(repo);
     if !missing.is_empty() {
-        let required = std::env::var("ATZINUMS_EXTERNAL_TOOLS").as_deref() == Ok("required");
-        assert!(!required, "the browser test needs {}", missing.join(", "));
+        assert!(
+            !external_tools_required(),
+            "the browser test needs {}",
+            missing.join(", ")
+        );
         eprintln!("SKIPPED: the browser test needs {}", missing.join(", "));
         return;
     }
@@ -184,6 +190,7 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         "official-signed",
         "applicant-decision",
         "applicant-duplicate-en",
+        "applicant-my-data",
         "representative-start",
         "representative-case",
         "clerk-start",
@@ -223,30 +230,78 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         "the document viewer highlights the evidence"
     );
 
+    // "My data": the decision, the certificate and its duplicate, the region stated when
+    // applying, and the expert and official who read the case (by role, not by name); the
+    // export holds the same.
+    let case_id = report["case_id"].as_str().unwrap();
+    let mine = &report["my_data"];
+    let decisions = mine["decisions"].as_array().unwrap();
+    assert!(
+        decisions.len() == 1 && decisions[0].as_str().unwrap().contains(case_id),
+        "{mine}"
+    );
+    assert_eq!(mine["certificates"], 2, "{mine}");
+    assert_eq!(mine["region"], "Latgale", "{mine}");
+    let readers: Vec<_> = mine["readers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for role in ["ārsts eksperts", "lēmuma pieņēmējs"] {
+        assert!(
+            readers.contains(&role),
+            "{role} among the readers {readers:?}"
+        );
+    }
+    let exported: Value = serde_json::from_slice(
+        &std::fs::read(artefacts.join("mani-dati.json")).expect("the data was exported"),
+    )
+    .unwrap();
+    assert_eq!(exported["cases"][0]["case_id"], case_id);
+    assert!(
+        !exported
+            .to_string()
+            .contains(sample_person_code(902).as_str()),
+        "staff personal codes are not in the export"
+    );
+    assert!(
+        exported["accesses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["by_role"] == "expert"),
+        "the export lists the expert's reads"
+    );
+    assert_eq!(
+        report["clerk_lists_filed"], true,
+        "a clerk's start page lists the application they took"
+    );
+
     // The decision the applicant downloaded is the signed one, with the expert's edit.
     let pdf = artefacts.join("decision.pdf");
     let bytes = std::fs::read(&pdf).expect("the decision was downloaded");
     assert!(bytes.starts_with(b"%PDF-"), "the download is a PDF");
-    let case_id = report["case_id"].as_str().unwrap();
     assert_eq!(
         report["decision_pdf"]["suggested_name"],
         format!("{case_id}-lemums.pdf")
     );
-    if let Some(text) = pdf_text(&pdf) {
-        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(
-            flat.contains(EXPERT_NOTE),
-            "the decision PDF carries the expert's edit:\n{flat}"
-        );
-        assert!(
-            !flat.contains("PROJEKTS") && !flat.contains('{'),
-            "a signed decision is not a draft and has no raw data:\n{flat}"
-        );
-        assert!(flat.contains("Termiņš: uz"), "the term in words:\n{flat}");
-        let names = documents.iter().map(|d| d["path"].as_str().unwrap());
-        for name in names.filter_map(|p| Path::new(p).file_name()?.to_str()) {
-            assert!(flat.contains(name), "citations name {name}:\n{flat}");
-        }
+    let flat = pdf_text(&pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains(EXPERT_NOTE),
+        "the decision PDF carries the expert's edit:\n{flat}"
+    );
+    assert!(
+        !flat.contains("PROJEKTS") && !flat.contains('{'),
+        "a signed decision is not a draft and has no raw data:\n{flat}"
+    );
+    assert!(flat.contains("Termiņš: uz"), "the term in words:\n{flat}");
+    let names = documents.iter().map(|d| d["path"].as_str().unwrap());
+    for name in names.filter_map(|p| Path::new(p).file_name()?.to_str()) {
+        assert!(flat.contains(name), "citations name {name}:\n{flat}");
     }
     for p in pages {
         assert!(

@@ -5,13 +5,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{eservice, review, session, status};
+use crate::routes::{eservice, my_data, review, session, status};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Atzinums", description = "VDEĀVK disability examination: e-service, expert workspace, signing, status service. Errors are application/problem+json."),
     paths(
-        session::sign_in, session::sign_out, session::me,
+        session::sign_in, session::sign_out, session::me, my_data::get_my_data,
         eservice::list_cases, eservice::submit, eservice::get_case, eservice::document, eservice::add_documents,
         eservice::contest, eservice::certificate_duplicate, eservice::decision_pdf,
         review::queue, review::claim, review::get_review, review::put_proposal, review::approve,

@@ -40,19 +40,8 @@ async fn every_role_reaches_only_its_endpoints_in(w: &World) {
     let official = w.sign_in(&staff_code(Role::Official), Role::Official).await;
     let quality = w.sign_in(&staff_code(Role::Quality), Role::Quality).await;
     let admin = w.sign_in(&staff_code(Role::Admin), Role::Admin).await;
-    let issuer = Actor::person(Role::Admin, "admin-1");
-    let inst = Who::Token(
-        w.store
-            .issue_api_token("VSAA", &["status:read"], &issuer)
-            .await
-            .unwrap(),
-    );
-    let unscoped = Who::Token(
-        w.store
-            .issue_api_token("Pašvaldība", &["other:read"], &issuer)
-            .await
-            .unwrap(),
-    );
+    let inst = w.institution("VSAA", &["status:read"]).await;
+    let unscoped = w.institution("Pašvaldība", &["other:read"]).await;
     let nobody = Who::Nobody;
 
     let case_a = w.file_two_pdfs(&a).await;
@@ -99,7 +88,14 @@ async fn every_role_reaches_only_its_endpoints_in(w: &World) {
             "GET",
             "/api/v1/cases".into(),
             None,
-            "200 200 200 403 403 403 403 403 403 403 401",
+            "200 200 200 200 403 403 403 403 403 403 401",
+        ),
+        (
+            "my data",
+            "GET",
+            "/api/v1/me/data".into(),
+            None,
+            "200 200 403 403 403 403 403 403 403 403 401",
         ),
         (
             "an expert queue",
@@ -381,16 +377,7 @@ in_every_world!(
 
 async fn institutions_read_status_as_of_a_date_and_follow_changes_in(w: &World) {
     let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
-    let inst = Who::Token(
-        w.store
-            .issue_api_token(
-                "VSAA",
-                &["status:read"],
-                &Actor::person(Role::Admin, "admin-1"),
-            )
-            .await
-            .unwrap(),
-    );
+    let inst = w.institution("VSAA", &["status:read"]).await;
     let case_id = w.file_two_pdfs(&a).await;
     let query = |as_of: &str| {
         json_body(json!({ "person_code": sample_person_code(1).as_str(), "as_of": as_of }))
@@ -851,4 +838,122 @@ async fn malformed_requests_get_problems_too() {
             "{method} {path}"
         );
     }
+}
+
+in_every_world!(
+    my_data_holds_the_record_decisions_certificates_and_who_read_them,
+    my_data_holds_the_record_decisions_certificates_and_who_read_them_in
+);
+
+async fn my_data_holds_the_record_decisions_certificates_and_who_read_them_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let b = w.sign_in(&sample_person_code(2), Role::Applicant).await;
+    let expert = w.sign_in(&staff_code(Role::Expert), Role::Expert).await;
+    let inst = w.institution("VSAA", &["status:read"]).await;
+    let filed = apply_in_region(w, &a, "Latgale", ["a.pdf", "b.pdf"]).await;
+    assert_eq!(filed.status, StatusCode::CREATED);
+    let case_id = filed.json()["case_id"].as_str().unwrap().to_string();
+    bring_to_signature(&w.store, &case_id).await.unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    w.store
+        .sign_decision(
+            &case_id,
+            &decision_on(&today),
+            &Actor::person(Role::Official, "o-1"),
+        )
+        .await
+        .unwrap();
+    // Others read it: an expert the case, an institution the status; the applicant reads too.
+    let read = w
+        .call(&expert, "GET", &format!("/api/v1/cases/{case_id}"), None)
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
+    let status_query = json_body(json!({ "person_code": sample_person_code(1).as_str() }));
+    assert_eq!(
+        w.call(&inst, "POST", "/api/v1/status", status_query)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    w.call(&a, "GET", &format!("/api/v1/cases/{case_id}"), None)
+        .await;
+
+    let res = w.call(&a, "GET", "/api/v1/me/data", None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let data = res.json();
+    assert_eq!(
+        data["person"]["person_code"],
+        sample_person_code(1).as_str()
+    );
+    assert_eq!(data["person"]["region"], "Latgale");
+    assert_eq!(data["cases"].as_array().unwrap().len(), 1);
+    assert_eq!(data["cases"][0]["decision"]["outcome"], "group_II");
+    assert_eq!(
+        data["cases"][0]["certificates"].as_array().unwrap().len(),
+        1
+    );
+    let accesses = data["accesses"].as_array().unwrap();
+    assert!(
+        accesses.iter().any(|x| x["by_role"] == "expert"
+            && x["case_id"] == case_id.as_str()
+            && x["action"] == "case.read"
+            && x["institution"].is_null()),
+        "{accesses:?}"
+    );
+    assert!(
+        accesses
+            .iter()
+            .any(|x| x["institution"] == "VSAA" && x["action"] == "status.read"),
+        "{accesses:?}"
+    );
+    assert!(
+        accesses.iter().all(|x| x["by_role"] != "applicant"),
+        "the applicant's own reads are not listed: {accesses:?}"
+    );
+
+    // Someone who never applied has no record and sees nothing of A's.
+    let other = w.call(&b, "GET", "/api/v1/me/data", None).await.json();
+    assert!(other["person"].is_null(), "{other}");
+    assert_eq!(other["cases"], json!([]));
+    assert_eq!(other["accesses"], json!([]));
+
+    // A later application from a new address moves the person to that region's branch.
+    let filed = apply_in_region(w, &a, "Kurzeme", ["c.pdf", "d.pdf"]).await;
+    assert_eq!(filed.status, StatusCode::CREATED);
+    let data = w.call(&a, "GET", "/api/v1/me/data", None).await.json();
+    assert_eq!(data["person"]["region"], "Kurzeme");
+    assert_eq!(data["cases"].as_array().unwrap().len(), 2);
+}
+
+in_every_world!(
+    a_region_the_branches_do_not_serve_is_refused,
+    a_region_the_branches_do_not_serve_is_refused_in
+);
+
+async fn a_region_the_branches_do_not_serve_is_refused_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let res = apply_in_region(w, &a, "Atlantīda", ["a.pdf", "b.pdf"]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = res.json();
+    assert_eq!(problem["field"], "person.region");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("Latgale"),
+        "{problem}"
+    );
+    let listed = w.call(&a, "GET", "/api/v1/cases", None).await;
+    assert_eq!(listed.json(), json!([]), "nothing half-saved");
+}
+
+/// Files two PDFs as `who`, stating `region` as the applicant's.
+async fn apply_in_region(w: &World, who: &Who, region: &str, files: [&str; 2]) -> common::Reply {
+    let mut application = two_pdfs();
+    application["person"] = json!({ "region": region });
+    let files = [(files[0], PDF), (files[1], PDF)];
+    w.call(
+        who,
+        "POST",
+        "/api/v1/applications",
+        multipart(application, &files),
+    )
+    .await
 }

@@ -74,8 +74,14 @@ impl Store {
                 )).into());
             }
             transition!(&mut tx, case_id, CaseEvent::ExtendDeadline, actor, Some(reason.trim()));
-            sqlx::query("UPDATE cases SET deadline = $1 WHERE id = $2")
-                .bind(until.to_string()).bind(case_id).execute(&mut *tx).await?;
+            // Only if no one moved it since it was read: two extensions at once must not leave
+            // the earlier date standing over the later one.
+            let moved = sqlx::query("UPDATE cases SET deadline = $1 WHERE id = $2 AND deadline = $3")
+                .bind(until.to_string()).bind(case_id).bind(current.to_string())
+                .execute(&mut *tx).await?.rows_affected();
+            if moved == 0 {
+                return Err(StoreError::Conflict);
+            }
             sqlx::query(
                 "UPDATE review_tasks SET deadline = $1 WHERE case_id = $2 AND state IN ('open', 'claimed')",
             )

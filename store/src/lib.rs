@@ -16,6 +16,7 @@ mod deadline;
 mod error;
 mod examination;
 mod jobs;
+mod person_data;
 mod review;
 mod status;
 mod submission;
@@ -35,6 +36,7 @@ pub use db::Backend;
 pub use error::{InputError, StoreError};
 pub use examination::{ApplicantFacts, DraftRow, EXAMINE_JOB, NewDraft, PRECEDENT_JOB, StepEffect};
 pub use jobs::{ClaimedJob, FailOutcome, JobInfo, JobState, NewJob};
+pub use person_data::{DataAccess, PersonProfile};
 pub use review::{COMPLEX_QUEUE, Proposal, ProposalBody, QueueItem};
 pub use status::{Certificate, DisabilityStatus, StatusChangeEvent};
 pub use submission::{

@@ -30,6 +30,8 @@ pub struct NewPerson {
     pub birth_date: Option<NaiveDate>,
     #[serde(default)]
     pub sex: Option<Sex>,
+    /// Declared region of residence; a later application that states one replaces it (the
+    /// person moved), and the person's open cases go to that region's branch.
     #[serde(default)]
     pub region: Option<String>,
 }
@@ -379,7 +381,11 @@ impl Store {
 
             sqlx::query(
                 "INSERT INTO persons (id, code_lookup, code_sealed, birth_date, sex, region, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code_lookup) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (code_lookup) DO UPDATE SET
+                   region = COALESCE(excluded.region, persons.region),
+                   birth_date = COALESCE(persons.birth_date, excluded.birth_date),
+                   sex = COALESCE(persons.sex, excluded.sex)",
             )
             .bind(Uuid::now_v7().to_string())
             .bind(&person_lookup)

@@ -43,3 +43,49 @@ pub fn data_dir(root: &Path) -> PathBuf {
     }
     dir
 }
+
+/// Debian's Chromium, or the one `ATZINUMS_CHROMIUM` names.
+pub fn chromium() -> PathBuf {
+    std::env::var_os("ATZINUMS_CHROMIUM").map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from)
+}
+
+/// Whether a test may skip when a system tool is missing; `.ci/run` sets
+/// `ATZINUMS_EXTERNAL_TOOLS=required`, so there a missing tool fails the test instead.
+pub fn external_tools_required() -> bool {
+    std::env::var("ATZINUMS_EXTERNAL_TOOLS").as_deref() == Ok("required")
+}
+
+/// A full-page screenshot of a local HTML file by headless Chromium; `None` (after saying why)
+/// when Chromium is missing and tools are not required.
+pub fn screenshot(page: &Path, png: &Path, size: (u32, u32)) -> Option<PathBuf> {
+    if !chromium().exists() {
+        assert!(
+            !external_tools_required(),
+            "no Chromium at {}",
+            chromium().display()
+        );
+        eprintln!(
+            "SKIPPED screenshot: no Chromium at {}",
+            chromium().display()
+        );
+        return None;
+    }
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+        ])
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("--window-size={},{}", size.0, size.1))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("Chromium runs");
+    assert!(
+        out.status.success() && png.exists(),
+        "Chromium did not take the screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(png.to_path_buf())
+}

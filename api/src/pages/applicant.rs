@@ -66,13 +66,9 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
         Ok(s) => s,
         Err(e) => return page.error(e),
     };
-    let cases = if session.role == Role::Clerk {
-        Vec::new()
-    } else {
-        match eservice::own_cases(&state, &session).await {
-            Ok(c) => c,
-            Err(e) => return page.error(e),
-        }
+    let cases = match eservice::own_cases(&state, &session).await {
+        Ok(c) => c,
+        Err(e) => return page.error(e),
     };
     let kinds = [
         ApplicationKind::DisabilityFirst,
@@ -80,12 +76,18 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
         ApplicationKind::PredictedDisability,
         ApplicationKind::OpinionOnly,
     ];
-    // A clerk files for others and has no cases of their own to list.
-    let own = session.role != Role::Clerk;
+    // A clerk files for others: their list is the applications they took.
+    let list_title = if session.role == Role::Clerk {
+        T::FiledCases
+    } else {
+        T::MyCases
+    };
     let body = html! {
-        @if own {
-            section aria-labelledby="lietas" {
-                h2 #lietas { (page.t(T::MyCases)) }
+        @if session.role == Role::Applicant {
+            p { a href="/e-pakalpojums/mani-dati" { (page.t(T::MyData)) } }
+        }
+        section aria-labelledby="lietas" {
+                h2 #lietas { (page.t(list_title)) }
                 @if cases.is_empty() {
                     p { (page.t(T::NoCases)) }
                 } @else {
@@ -102,7 +104,6 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
                         }
                     }
                 }
-            }
         }
         section aria-labelledby="pieteikties" {
             h2 #pieteikties { (page.t(T::Apply)) }
@@ -119,7 +120,8 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
                 }
                 p {
                     label for="region" { (page.t(T::Region)) }
-                    select #region name="region" {
+                    select #region name="region" required {
+                        option value="" { (page.t(T::ChooseRegion)) }
                         @for r in atzinums_models::REGIONS { option value=(r) { (r) } }
                     }
                 }
@@ -155,8 +157,7 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
             }
         }
     };
-    let title = if own { T::MyCases } else { T::Apply };
-    page.render(page.t(title), body)
+    page.render(page.t(list_title), body)
 }
 
 async fn apply(State(state): State<AppState>, page: Page, multipart: Multipart) -> Response {

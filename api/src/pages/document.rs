@@ -107,6 +107,16 @@ async fn document_page(
             .find(|d| d.id == document_id)
             .ok_or_else(|| ApiError::new(axum::http::StatusCode::NOT_FOUND, "no such document"))?;
         let stored = review::stored_case_file(&state, &case_id).await?;
+        // Which document was read, like a download of its bytes.
+        state
+            .store
+            .audit(
+                &session.actor(),
+                "document.read",
+                &case_id,
+                serde_json::json!({ "position": document.position, "view": "text" }),
+            )
+            .await?;
         Ok((document, stored))
     };
     let (document, stored) = match shown.await {

@@ -86,6 +86,30 @@ pub enum T {
     Back,
     Language,
     ModelDraftNotice,
+    MyData,
+    DownloadMyData,
+    PersonalData,
+    BirthDate,
+    Sex,
+    Registered,
+    Decisions,
+    NoDecisions,
+    DecidedOn,
+    Opinions,
+    NoOpinions,
+    NoCertificates,
+    DuplicateCopy,
+    WhoRead,
+    WhoReadHint,
+    NoAccesses,
+    When,
+    Who,
+    What,
+    CaseRead,
+    DocumentRead,
+    StatusRead,
+    FiledCases,
+    ChooseRegion,
 }
 
 pub fn t(lang: Lang, text: T) -> &'static str {
@@ -178,11 +202,63 @@ pub fn t(lang: Lang, text: T) -> &'static str {
             "Projektu sagatavoja sistēma; lēmumu pieņem cilvēks. Katrs apgalvojums norāda uz dokumentu un lapu.",
             "The system prepared this draft; a person decides. Every statement points at a document and page.",
         ),
+        MyData => ("Mani dati", "My data"),
+        DownloadMyData => (
+            "Lejupielādēt visus savus datus (JSON)",
+            "Download all your data (JSON)",
+        ),
+        PersonalData => ("Personas dati", "Personal data"),
+        BirthDate => ("Dzimšanas datums", "Date of birth"),
+        Sex => ("Dzimums", "Sex"),
+        Registered => ("Reģistrēts", "Registered"),
+        Decisions => ("Lēmumi", "Decisions"),
+        NoDecisions => ("Lēmumu vēl nav.", "No decisions yet."),
+        DecidedOn => ("Pieņemts", "Decided on"),
+        Opinions => ("Atzinumi", "Opinions"),
+        NoOpinions => ("Atzinumu nav.", "No opinions."),
+        NoCertificates => ("Apliecību nav.", "No certificates."),
+        DuplicateCopy => ("dublikāts", "duplicate"),
+        WhoRead => ("Kas skatīja jūsu datus", "Who has read your data"),
+        WhoReadHint => (
+            "Katra darbinieka vai iestādes piekļuve jūsu lietām un statusam tiek reģistrēta. Darbinieki norādīti pēc amata.",
+            "Every read of your cases and status by staff or an institution is recorded. Staff are shown by their role.",
+        ),
+        NoAccesses => (
+            "Neviens cits jūsu datus vēl nav skatījis.",
+            "No one else has read your data yet.",
+        ),
+        When => ("Kad", "When"),
+        Who => ("Kas", "Who"),
+        What => ("Ko", "What"),
+        CaseRead => ("skatīja lietu", "read case"),
+        DocumentRead => ("skatīja dokumentu lietā", "read a document of case"),
+        StatusRead => (
+            "pārbaudīja invaliditātes statusu",
+            "checked the disability status",
+        ),
+        FiledCases => ("Iesniegtie pieteikumi", "Applications filed"),
+        ChooseRegion => ("— izvēlieties —", "— choose —"),
     };
     match lang {
         Lang::Lv => lv,
         Lang::En => en,
     }
+}
+
+/// Roles in plain words (who read one's data).
+pub fn role_name(lang: Lang, role: &str) -> &'static str {
+    let (lv, en) = match role {
+        "applicant" => ("iesniedzējs", "applicant"),
+        "representative" => ("pārstāvis", "representative"),
+        "clerk" => ("klientu apkalpošanas speciālists", "branch clerk"),
+        "expert" => ("ārsts eksperts", "medical expert"),
+        "official" => ("lēmuma pieņēmējs", "deciding official"),
+        "quality" => ("kvalitātes speciālists", "quality specialist"),
+        "admin" => ("administrators", "administrator"),
+        "institution" => ("iestāde", "institution"),
+        _ => ("sistēma", "system"),
+    };
+    if lang == Lang::Lv { lv } else { en }
 }
 
 /// Case statuses in plain words.

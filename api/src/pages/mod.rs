@@ -5,6 +5,7 @@
 mod applicant;
 mod document;
 pub mod i18n;
+mod my_data;
 mod workspace;
 
 use atzinums_models::Role;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(applicant::router())
         .merge(workspace::router())
         .merge(document::router())
+        .merge(my_data::router())
 }
 
 /// What every page handler knows about the request.
@@ -295,4 +297,5 @@ mark{background:#fff1b8}
 pre.document{white-space:pre-wrap;font-family:inherit;background:#fafafa;border:1px solid #ccc;padding:1rem}
 .mark-label{color:#555;font-size:.85em}
 section{margin-bottom:2rem}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 "#;

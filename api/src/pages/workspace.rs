@@ -58,10 +58,16 @@ async fn queues(
         Err(e) => return page.error(e),
     };
     let branch = filter.filiale.as_deref().filter(|b| !b.is_empty());
-    let branches = match state.store.review_branches().await {
-        Ok(b) => b,
+    // Every branch, also one without work today, and any other region stored cases name.
+    let mut branches: Vec<String> = atzinums_models::REGIONS.map(String::from).to_vec();
+    match state.store.review_branches().await {
+        Ok(with_work) => branches.extend(
+            with_work
+                .into_iter()
+                .filter(|b| !atzinums_models::REGIONS.contains(&b.as_str())),
+        ),
         Err(e) => return page.error(e.into()),
-    };
+    }
     let mut listed = Vec::new();
     for q in QUEUES {
         match state.store.queue_items(q, branch, 50).await {

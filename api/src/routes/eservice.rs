@@ -183,9 +183,14 @@ pub async fn case_view(state: &AppState, session: &Session, case_id: &str) -> Ap
     })
 }
 
-/// The person's own cases (applicants) and those they filed for others (representatives).
+/// The person's own cases (applicants) and those they filed for others (representatives, and
+/// clerks for the applications they took at a branch).
 pub async fn own_cases(state: &AppState, session: &Session) -> ApiResult<Vec<CaseSummary>> {
-    let mut ids = state.store.cases_of_person(&session.person_code).await?;
+    let mut ids = if session.role == Role::Clerk {
+        Vec::new()
+    } else {
+        state.store.cases_of_person(&session.person_code).await?
+    };
     for id in state.store.cases_submitted_by(&session.user_id).await? {
         if !ids.contains(&id) {
             ids.push(id);
@@ -207,11 +212,13 @@ pub async fn own_cases(state: &AppState, session: &Session) -> ApiResult<Vec<Cas
 
 #[utoipa::path(get, path = "/api/v1/cases", tag = "e-service",
     responses((status = 200, body = Vec<CaseSummary>), (status = 401, body = crate::Problem), (status = 403, body = crate::Problem)))]
+/// The caller's cases: an applicant's own, and the applications a representative or a clerk
+/// filed for others, newest first.
 pub async fn list_cases(
     State(state): State<AppState>,
     person: Person,
 ) -> ApiResult<Json<Vec<CaseSummary>>> {
-    person.require(OWNERS, "list own cases (staff use the queues)")?;
+    person.require(FILERS, "list own cases (staff use the queues)")?;
     Ok(Json(own_cases(&state, &person.0).await?))
 }
 
@@ -402,8 +409,27 @@ pub fn complete_application(
             }
         }
     }
+    check_region(obj)?;
     let bytes = serde_json::to_vec(&json).unwrap_or_default();
     ApplicationForm::from_json(&bytes).map_err(|e| ApiError::bad_input(e.field, e.rule))
+}
+
+/// A stated region must be one the branches serve: it decides which branch examines the case.
+fn check_region(application: &serde_json::Map<String, serde_json::Value>) -> ApiResult<()> {
+    let region = application.get("person").and_then(|p| p.get("region"));
+    match region {
+        None | Some(serde_json::Value::Null) => Ok(()),
+        Some(serde_json::Value::String(r)) if atzinums_models::REGIONS.contains(&r.as_str()) => {
+            Ok(())
+        }
+        Some(_) => Err(ApiError::bad_input(
+            "person.region",
+            format!(
+                "must be one of the regions the branches serve: {}",
+                atzinums_models::REGIONS.join(", ")
+            ),
+        )),
+    }
 }
 
 /// Files an application from the person's form; shared by the JSON API and the pages.

@@ -1,6 +1,7 @@
 //! The routes, by who uses them.
 
 pub mod eservice;
+pub mod my_data;
 pub(crate) mod pdf;
 pub mod review;
 pub mod session;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
             post(session::sign_in).delete(session::sign_out),
         )
         .route("/api/v1/me", get(session::me))
+        .route("/api/v1/me/data", get(my_data::get_my_data))
         .route("/api/v1/cases", get(eservice::list_cases))
         .route("/api/v1/applications", post(eservice::submit))
         .route("/api/v1/cases/{case_id}", get(eservice::get_case))

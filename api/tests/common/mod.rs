@@ -229,6 +229,17 @@ impl World {
             .unwrap();
     }
 
+    /// An institution's token with `scopes`, issued by an administrator.
+    pub async fn institution(&self, name: &str, scopes: &[&str]) -> Who {
+        let issuer = atzinums_store::Actor::person(Role::Admin, "admin-1");
+        Who::Token(
+            self.store
+                .issue_api_token(name, scopes, &issuer)
+                .await
+                .unwrap(),
+        )
+    }
+
     pub async fn sign_in(&self, code: &PersonCode, role: Role) -> Who {
         let body = json!({ "person_code": code.as_str(), "role": role.as_str() }).to_string();
         let req = Request::post("/api/v1/session")

@@ -25,6 +25,14 @@ pub struct EvalArgs {
     /// A labelled dataset (atzinums-dataset/1 with decision.json) to draft and score.
     #[arg(long)]
     cases: PathBuf,
+    /// An archive to index from scratch (its decided cases become the precedents) and to
+    /// calibrate the routing on, before drafting; without it, the data dir's index and
+    /// calibration are used as they are.
+    #[arg(long)]
+    archive: Option<PathBuf>,
+    /// With `--archive`: calibrate on its last this many decided cases.
+    #[arg(long, default_value_t = 1000)]
+    calibration_cases: usize,
     /// Where predictions.jsonl and summary.json go (each draft is also kept under
     /// `<data dir>/drafts/` for `atzinums replay`).
     #[arg(long, default_value = "eval-out")]
@@ -63,6 +71,9 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
         .iter()
         .map(|(c, d)| (c.case.case_id.as_str().to_string(), (*d).clone()))
         .collect();
+    if let (Some(archive), None) = (&args.archive, &args.predictions) {
+        prepare_archive(&args, archive, &decisions, max_input_bytes, data_dir)?;
+    }
     let predictions = match &args.predictions {
         Some(file) => {
             let text = std::fs::read_to_string(file)
@@ -70,7 +81,7 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
             scoring::read_predictions(&text)
                 .with_context(|| format!("{} cannot be scored", file.display()))?
         }
-        None => draft_all(&args, &cases, max_input_bytes, data_dir, started)?,
+        None => draft_all(&args, &cases, max_input_bytes, data_dir, Instant::now())?,
     };
     std::fs::create_dir_all(&args.out)?;
     if args.predictions.is_none() {
@@ -112,10 +123,19 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
     summary["seconds"] = json!(started.elapsed().as_secs_f64());
     summary["missing_predictions"] = json!(joined.missing);
     summary["unknown_cases"] = json!(joined.unknown);
+    // The routing risk level the drafts were made with (unknown for another system's file).
+    summary["risk"] = if args.predictions.is_none() {
+        json!(args.risk)
+    } else {
+        json!(null)
+    };
     std::fs::write(
         args.out.join("summary.json"),
         serde_json::to_vec_pretty(&summary)?,
     )?;
+    let report = atzinums_eval::report::write_report(&summary, &args.out)
+        .with_context(|| format!("cannot write the report under {}", args.out.display()))?;
+    eprintln!("report: {}", report.display());
     println!("{}", serde_json::to_string_pretty(&summary)?);
     if let Some(path) = &args.baseline {
         let baseline: serde_json::Value = serde_json::from_slice(
@@ -136,6 +156,50 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
         );
     }
     Ok(())
+}
+
+/// Indexes the archive from scratch and calibrates on it: the precedents and the routing the
+/// drafts will use. A test case that is also in the archive would find itself as its own
+/// precedent, so such an overlap is refused.
+fn prepare_archive(
+    args: &EvalArgs,
+    archive: &Path,
+    test_cases: &BTreeMap<String, DecisionJson>,
+    max_input_bytes: u64,
+    data_dir: &Path,
+) -> anyhow::Result<()> {
+    let listed = atzinums_eval::dataset::read_dataset(archive)
+        .with_context(|| format!("cannot read the archive {}", archive.display()))?;
+    let overlap: Vec<&str> = listed
+        .cases
+        .iter()
+        .map(|c| c.case.case_id.as_str())
+        .filter(|id| test_cases.contains_key(*id))
+        .take(5)
+        .collect();
+    if !overlap.is_empty() {
+        bail!(
+            "the archive {} holds test cases ({}…): a case would be its own precedent; use an archive without them",
+            archive.display(),
+            overlap.join(", ")
+        );
+    }
+    drop(listed);
+    crate::retrieval_cmd::index(
+        crate::retrieval_cmd::IndexArgs::rebuilding(archive.to_path_buf()),
+        max_input_bytes,
+        data_dir,
+    )?;
+    crate::pipeline_cmd::calibrate(
+        crate::pipeline_cmd::CalibrateArgs::of(
+            archive.to_path_buf(),
+            args.calibration_cases,
+            args.k,
+            args.risk,
+        ),
+        max_input_bytes,
+        data_dir,
+    )
 }
 
 /// Drafts every case with the production pipeline (keeping each draft for replay).

@@ -68,6 +68,18 @@ pub struct CalibrateArgs {
     risk: f64,
 }
 
+impl CalibrateArgs {
+    /// Calibration on the last `cases` decided cases of an indexed archive.
+    pub fn of(dataset: PathBuf, cases: usize, k: usize, risk: f64) -> Self {
+        CalibrateArgs {
+            dataset,
+            cases,
+            k,
+            risk,
+        }
+    }
+}
+
 /// Per-stage wall time of one case.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Latency {
@@ -423,14 +435,29 @@ impl Drafter {
     }
 }
 
-/// Prints `[n/total] cases/s` on stderr every `every` cases.
+/// Prints a progress bar line on stderr every `every` cases and at the last: done of total,
+/// cases per second and the time left at that rate. One line each (no carriage returns), so
+/// logs keep it.
 pub fn report_progress(n: usize, total: usize, every: usize, started: Instant) {
-    if n.is_multiple_of(every) {
+    if n.is_multiple_of(every) || n == total {
         eprintln!(
-            "[{n}/{total}] {:.1} cases/s",
-            n as f64 / started.elapsed().as_secs_f64()
+            "{}",
+            progress_line(n, total, started.elapsed().as_secs_f64())
         );
     }
+}
+
+fn progress_line(n: usize, total: usize, seconds: f64) -> String {
+    const WIDTH: usize = 30;
+    let filled = (n * WIDTH).checked_div(total).unwrap_or(WIDTH).min(WIDTH);
+    let rate = n as f64 / seconds.max(1e-9);
+    let left = total.saturating_sub(n) as f64 / rate.max(1e-9);
+    format!(
+        "[{}{}] {n}/{total} {rate:.1} cases/s, about {:.0} s left",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled),
+        left
+    )
 }
 
 /// Keeps a draft record under `<data dir>/drafts/<id>.json` for review and replay.
@@ -779,5 +806,21 @@ pub fn record_of(
         term_right: (outcome_right && d.term.is_some()).then(|| a.term.value == d.term),
         cause_right: (outcome_right && d.cause.is_some()).then(|| a.cause.value == d.cause),
         opinions,
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    #[test]
+    fn the_bar_fills_with_the_cases_done() {
+        assert_eq!(
+            super::progress_line(50, 200, 10.0),
+            format!(
+                "[{}{}] 50/200 5.0 cases/s, about 30 s left",
+                "#".repeat(7),
+                "-".repeat(23)
+            )
+        );
+        assert!(super::progress_line(3, 3, 1.0).starts_with(&format!("[{}]", "#".repeat(30))));
     }
 }

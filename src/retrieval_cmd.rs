@@ -50,6 +50,21 @@ pub struct IndexArgs {
     no_optimize: bool,
 }
 
+impl IndexArgs {
+    /// The whole dataset, from scratch: what `eval --archive` indexes.
+    pub fn rebuilding(dataset: PathBuf) -> Self {
+        IndexArgs {
+            dataset,
+            rebuild: true,
+            force: false,
+            batch: 32,
+            limit: None,
+            ocr: false,
+            no_optimize: false,
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct SimilarArgs {
     /// A case folder of the dataset format (case.json + documents/).

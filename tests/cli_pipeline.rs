@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{atzinums, data_dir, stdout_of};
+use common::{atzinums, data_dir, screenshot, stdout_of};
 
 use std::path::{Path, PathBuf};
 
@@ -91,6 +91,33 @@ fn drafts_are_grounded_routed_and_replay_byte_identically() {
     );
     let accuracy = summary["outcome_accuracy"].as_f64().unwrap();
     assert!(accuracy > 0.5, "outcome accuracy {accuracy}: {summary:#}");
+
+    // The report: three plots, the slice table; a screenshot from headless Chromium is kept
+    // with the test's artefacts.
+    let report = out_dir.join("report").join("index.html");
+    let html = std::fs::read_to_string(&report).expect("eval writes report/index.html");
+    assert_eq!(
+        html.matches("<svg").count(),
+        3,
+        "confusion, reliability, coverage"
+    );
+    assert!(
+        html.contains("Griezumi") && html.contains("icd10_chapter"),
+        "the slice table"
+    );
+    assert!(
+        summary["coverage_accuracy"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
+    let artefacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("eval-report");
+    std::fs::create_dir_all(&artefacts).unwrap();
+    std::fs::copy(&report, artefacts.join("index.html")).unwrap();
+    if let Some(png) = screenshot(&report, &artefacts.join("report.png"), (1280, 3000)) {
+        let size = std::fs::metadata(&png).unwrap().len();
+        assert!(size > 20_000, "a screenshot with content: {size} bytes");
+        eprintln!("report screenshot: {}", png.display());
+    }
 
     // predictions.jsonl: one line per case, in the decision's shapes.
     let predictions = std::fs::read_to_string(out_dir.join("predictions.jsonl")).unwrap();
@@ -216,4 +243,58 @@ fn drafts_are_grounded_routed_and_replay_byte_identically() {
     let out = atzinums(&data, &["draft", root.path().to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("case.json"));
+}
+
+/// `eval --archive`: one command from two datasets to a report — the archive indexed from
+/// scratch and calibrated on, the test set drafted and scored; an archive that holds the test
+/// cases is refused before anything is built.
+#[test]
+fn eval_with_an_archive_indexes_calibrates_drafts_and_reports() {
+    let root = tempfile::tempdir().unwrap();
+    let data = data_dir(root.path());
+    let archive = root.path().join("archive");
+    let test_set = root.path().join("test-set");
+    synth(&data, &archive, "40", "31");
+    synth(&data, &test_set, "6", "32");
+    let run = |archive: &Path, out: &Path| {
+        atzinums(
+            &data,
+            &[
+                "eval",
+                "--archive",
+                archive.to_str().unwrap(),
+                "--calibration-cases",
+                "20",
+                "--cases",
+                test_set.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        )
+    };
+    let refused = run(&test_set, &root.path().join("refused"));
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("own precedent"), "{why}");
+    assert!(!root.path().join("refused").exists(), "nothing written");
+
+    let out_dir = root.path().join("eval");
+    let out = run(&archive, &out_dir);
+    // Standard output also carries what indexing and calibration print; the file is the summary.
+    stdout_of(&out);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("summary.json")).unwrap()).unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("indexing") && log.contains("calibrating on 20"),
+        "{log}"
+    );
+    assert!(log.contains("] 6/6 "), "a progress line at the end: {log}");
+    assert_eq!(summary["cases"], 6, "{summary:#}");
+    assert_eq!(summary["risk"], 0.02);
+    assert!(out_dir.join("report/index.html").exists());
+    assert!(
+        data.join("pipeline/calibration.json").exists(),
+        "calibrated"
+    );
 }

@@ -7,6 +7,7 @@ pub mod functioning_training;
 pub mod ingest_quality;
 pub mod metrics;
 pub mod render;
+pub mod report;
 pub mod rng;
 pub mod scoring;
 pub mod synth;

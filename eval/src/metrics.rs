@@ -128,6 +128,40 @@ pub fn expected_calibration_error(
     Some((ece, reliability))
 }
 
+/// One point of the coverage–accuracy curve: accepting only the cases whose confidence is at
+/// least `confidence_at_least`, the share of cases accepted and the accuracy among them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CoveragePoint {
+    pub confidence_at_least: f64,
+    pub coverage: f64,
+    pub accuracy: f64,
+}
+
+/// The coverage–accuracy curve of (confidence, right) pairs: one point per distinct
+/// confidence, from the most confident cases alone to all of them. Routing by a risk level α
+/// picks the point where accuracy stays above 1 − α; the curve shows what each α would cost in
+/// coverage. Empty for no pairs.
+pub fn coverage_accuracy(pairs: &[(f64, bool)]) -> Vec<CoveragePoint> {
+    let mut sorted: Vec<(f64, bool)> = pairs.to_vec();
+    sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let n = sorted.len() as f64;
+    let mut out = Vec::new();
+    let mut right = 0usize;
+    for (i, &(confidence, r)) in sorted.iter().enumerate() {
+        right += usize::from(r);
+        // Ties are accepted together: a threshold cannot split equal confidences.
+        if sorted.get(i + 1).is_some_and(|next| next.0 == confidence) {
+            continue;
+        }
+        out.push(CoveragePoint {
+            confidence_at_least: confidence,
+            coverage: (i + 1) as f64 / n,
+            accuracy: right as f64 / (i + 1) as f64,
+        });
+    }
+    out
+}
+
 /// A percentile bootstrap interval of `statistic` at `level` (e.g. 0.95) from `resamples`
 /// resamples drawn with a generator seeded by `seed`: the same inputs and seed give the same
 /// interval on every machine. `None` when the statistic is undefined on the data.
@@ -178,6 +212,22 @@ mod tests {
         let far =
             quadratic_weighted_kappa(&[(0, 0), (1, 1), (2, 2), (3, 3), (3, 0), (0, 3)], 4).unwrap();
         assert!(near > far, "{near} {far}");
+    }
+
+    #[test]
+    fn coverage_accuracy_matches_a_hand_computed_example() {
+        // Sorted: 0.9 right | 0.8 wrong, 0.8 right (tied: one point) | 0.5 right.
+        // ≥ 0.9: 1 of 4 accepted, 1/1 right; ≥ 0.8: 3 of 4, 2/3; ≥ 0.5: all, 3/4.
+        let curve = coverage_accuracy(&[(0.8, false), (0.5, true), (0.9, true), (0.8, true)]);
+        let got: Vec<(f64, f64, f64)> = curve
+            .iter()
+            .map(|p| (p.confidence_at_least, p.coverage, p.accuracy))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(0.9, 0.25, 1.0), (0.8, 0.75, 2.0 / 3.0), (0.5, 1.0, 0.75)]
+        );
+        assert!(coverage_accuracy(&[]).is_empty());
     }
 
     #[test]

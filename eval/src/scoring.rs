@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::metrics::{
-    accuracy, bootstrap_interval, confusion_matrix, expected_calibration_error, f1,
-    mean_absolute_error, percentile, quadratic_weighted_kappa,
+    accuracy, bootstrap_interval, confusion_matrix, coverage_accuracy, expected_calibration_error,
+    f1, mean_absolute_error, percentile, quadratic_weighted_kappa,
 };
 
 /// One case's prediction. Only `case_id` and `outcome` are required: a system that does not
@@ -167,8 +167,12 @@ pub fn summarise(pairs: &[(Prediction, DecisionJson)]) -> serde_json::Value {
         .map(|(p, t)| Some((p.confidence?, p.outcome == t.outcome)))
         .collect();
     let calibration = confidence
-        .and_then(|c| expected_calibration_error(&c, 10))
+        .as_deref()
+        .and_then(|c| expected_calibration_error(c, 10))
         .map(|(ece, bins)| json!({ "ece": ece, "bins": bins }));
+    let coverage = confidence
+        .as_deref()
+        .map(|c| thinned(coverage_accuracy(c), 200));
     let index = |o: Outcome| Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
     let confusion = confusion_matrix(
         &outcomes
@@ -228,6 +232,7 @@ pub fn summarise(pairs: &[(Prediction, DecisionJson)]) -> serde_json::Value {
         "term_accuracy_when_outcome_right": accuracy(&terms),
         "opinion_f1": opinion_f1,
         "calibration": calibration,
+        "coverage_accuracy": coverage,
         "routing": {
             "standard_share": share(RouteKind::Standard),
             "standard_accuracy": accuracy(&standard),
@@ -242,6 +247,19 @@ pub fn summarise(pairs: &[(Prediction, DecisionJson)]) -> serde_json::Value {
         "latency_seconds": latency(&|_| true),
         "latency_seconds_5_documents": latency(&|p| p.documents == Some(5)),
     })
+}
+
+/// At most about `most` points of a curve, evenly by position, always keeping the last (all
+/// cases accepted).
+fn thinned<T: Clone>(points: Vec<T>, most: usize) -> Vec<T> {
+    let step = points.len().div_ceil(most.max(1)).max(1);
+    let last = points.len().saturating_sub(1);
+    points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % step == 0 || *i == last)
+        .map(|(_, p)| p.clone())
+        .collect()
 }
 
 /// A slice is flagged when its accuracy is more than this below the overall one and its

@@ -158,12 +158,6 @@ try {
   if (response.status() !== 200) throw new Error(`approving answered ${response.status()}`);
   await examine(page, 'expert-approved', response);
 
-  step('the quality team sees the queues read-only');
-  const qualityContext = await newContext();
-  const quality = await signIn(qualityContext, cfg.quality, 'quality');
-  await examine(quality.page, 'quality-queues', quality.response);
-  await qualityContext.close();
-
   step('the official signs');
   const officialContext = await newContext();
   const official = await signIn(officialContext, cfg.official, 'official');
@@ -176,6 +170,17 @@ try {
   await examine(page, 'official-signed', response);
   await officialContext.close();
   await expertContext.close();
+
+  step('the quality team sees the queues read-only and the console with the signed decision');
+  {
+    const context = await newContext();
+    const quality = await signIn(context, cfg.quality, 'quality');
+    await examine(quality.page, 'quality-queues', quality.response);
+    const console = await submitWith(quality.page, quality.page.locator('main a[href="/kvalitate"]'));
+    await examine(quality.page, 'quality-console', console);
+    report.quality_week = await quality.page.locator('section[aria-labelledby="nedelas"] tbody tr').first().innerText();
+    await context.close();
+  }
 
   step('the applicant sees the decision and downloads it');
   page = applicant.page;

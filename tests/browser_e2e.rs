@@ -185,6 +185,7 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         "expert-document",
         "expert-approved",
         "quality-queues",
+        "quality-console",
         "signature-queue",
         "official-case",
         "official-signed",
@@ -273,6 +274,9 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
             .any(|a| a["by_role"] == "expert"),
         "the export lists the expert's reads"
     );
+    // The quality console counts the decision just signed, its outcome as drafted.
+    let week = report["quality_week"].as_str().unwrap_or_default();
+    assert!(week.contains("100.0 %"), "one signed, as drafted: {week}");
     assert_eq!(
         report["clerk_lists_filed"], true,
         "a clerk's start page lists the application they took"

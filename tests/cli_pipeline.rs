@@ -161,9 +161,12 @@ fn drafts_are_grounded_routed_and_replay_byte_identically() {
     ] {
         assert_eq!(rescored[key], summary[key], "{key}");
     }
-    // The regression gate passes the same predictions against their own summary and fails a
-    // deliberately degraded model (every drafted outcome shifted one step).
-    let baseline = out_dir.join("summary.json");
+    // The regression gate, against the committed baseline of this fixed synthetic run
+    // (archive seed 21, test seed 22; `eval/gate/README.md`): today's drafts pass it, a
+    // deliberately degraded model (every drafted outcome shifted one step) fails it. The
+    // tolerance allows one of the 24 cases to flip on another CPU's floating point.
+    std::fs::copy(out_dir.join("summary.json"), artefacts.join("summary.json")).unwrap();
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/gate/baseline-summary.json");
     let gate = |predictions: &Path| {
         atzinums(
             &data,
@@ -175,6 +178,8 @@ fn drafts_are_grounded_routed_and_replay_byte_identically() {
                 predictions.to_str().unwrap(),
                 "--baseline",
                 baseline.to_str().unwrap(),
+                "--tolerance",
+                "0.05",
                 "--out",
                 root.path().join("gate").to_str().unwrap(),
             ],

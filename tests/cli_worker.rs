@@ -330,9 +330,11 @@ async fn expert_and_official_decide_through_the_api(store: &Store) -> (String, S
     use atzinums_store::testing::sample_person_code;
     use axum::http::StatusCode;
     let (expert_code, official_code) = (sample_person_code(902), sample_person_code(903));
+    let quality_code = sample_person_code(904);
     let idp = atzinums_api::LocalIdentityProvider::new([
         (expert_code.clone(), Role::Expert),
         (official_code.clone(), Role::Official),
+        (quality_code.clone(), Role::Quality),
     ]);
     let state = atzinums_api::AppState::new(
         store.clone(),
@@ -486,6 +488,36 @@ async fn expert_and_official_decide_through_the_api(store: &Store) -> (String, S
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[1]["body"]["diff"][0]["field"], "opinion_text");
     assert_eq!(versions[1]["approved"], true);
+
+    // The quality console: this week, one signed decision, its outcome as drafted, one field
+    // edited (a sentence added to the conclusion: a small word-level edit).
+    let quality = session(
+        store
+            .start_session(Role::Quality, &quality_code, ttl)
+            .await
+            .unwrap(),
+    );
+    let (status, live) = call(&app, &quality, "GET", "/api/v1/quality/live?weeks=4", None).await;
+    assert_eq!(status, StatusCode::OK, "{live}");
+    let week = &live["weeks"][0];
+    assert_eq!(week["signed"], 1, "{live}");
+    assert_eq!(week["outcome_agreement"], 1.0, "{live}");
+    assert_eq!(week["unedited_share"], 0.0, "{live}");
+    assert_eq!(week["mean_fields_changed"], 1.0, "{live}");
+    let text_edit = week["mean_text_edit"].as_f64().unwrap();
+    assert!(text_edit > 0.0 && text_edit < 0.2, "{live}");
+    assert_eq!(live["fields_changed"]["opinion_text"], 1, "{live}");
+    let (status, _) = call(&app, &expert, "GET", "/api/v1/quality/live", None).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "an expert does not read the console"
+    );
+    let html = page(&app, &quality, "/kvalitate").await;
+    assert!(
+        html.contains(week["week"].as_str().unwrap()),
+        "the console lists the week"
+    );
     let draft_id = review["draft"]["draft_id"].as_str().unwrap().to_string();
     (case_id, draft_id)
 }

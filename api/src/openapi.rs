@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{eservice, my_data, review, session, status};
+use crate::routes::{eservice, my_data, quality, review, session, status};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,7 +17,7 @@ use crate::routes::{eservice, my_data, review, session, status};
         review::queue, review::claim, review::get_review, review::put_proposal, review::approve,
         review::release, review::escalate, review::request_documents, review::extend_deadline,
         review::signature_queue, review::sign, review::send_back,
-        status::status, status::changes,
+        status::status, status::changes, quality::get_live,
     ),
     components(schemas(crate::Problem)),
     modifiers(&Security, &ProblemResponses),

@@ -98,6 +98,13 @@ async fn every_role_reaches_only_its_endpoints_in(w: &World) {
             "200 200 403 403 403 403 403 403 403 403 401",
         ),
         (
+            "the quality console",
+            "GET",
+            "/api/v1/quality/live".into(),
+            None,
+            "403 403 403 403 403 403 200 403 403 403 401",
+        ),
+        (
             "an expert queue",
             "GET",
             "/api/v1/queues/standard".into(),

@@ -265,6 +265,7 @@ async fn each_role_reaches_its_pages_only_and_every_page_is_labelled() {
         (&expert, "/darbs"),
         (&official, "/parakstisana"),
         (&clerk, "/e-pakalpojums"),
+        (&quality, "/kvalitate"),
     ] {
         let (status, _, html) = w.get(who, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -275,6 +276,7 @@ async fn each_role_reaches_its_pages_only_and_every_page_is_labelled() {
         (&a, "/parakstisana", StatusCode::FORBIDDEN),
         (&expert, "/parakstisana", StatusCode::FORBIDDEN),
         (&official, "/darbs", StatusCode::FORBIDDEN),
+        (&expert, "/kvalitate", StatusCode::FORBIDDEN),
         (&Who::Nobody, "/e-pakalpojums", StatusCode::UNAUTHORIZED),
     ] {
         let (status, _, html) = w.get(who, path).await;

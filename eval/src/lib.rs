@@ -5,6 +5,7 @@
 pub mod dataset;
 pub mod functioning_training;
 pub mod ingest_quality;
+pub mod live;
 pub mod metrics;
 pub mod render;
 pub mod report;

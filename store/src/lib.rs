@@ -17,6 +17,7 @@ mod error;
 mod examination;
 mod jobs;
 mod person_data;
+mod quality;
 mod review;
 mod status;
 mod submission;
@@ -37,6 +38,7 @@ pub use error::{InputError, StoreError};
 pub use examination::{ApplicantFacts, DraftRow, EXAMINE_JOB, NewDraft, PRECEDENT_JOB, StepEffect};
 pub use jobs::{ClaimedJob, FailOutcome, JobInfo, JobState, NewJob};
 pub use person_data::{DataAccess, PersonProfile};
+pub use quality::SignedComparison;
 pub use review::{COMPLEX_QUEUE, Proposal, ProposalBody, QueueItem};
 pub use status::{Certificate, DisabilityStatus, StatusChangeEvent};
 pub use submission::{

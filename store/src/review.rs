@@ -114,7 +114,7 @@ macro_rules! open_task_in {
     }};
 }
 
-fn require(actor: &Actor, role: Role, action: &'static str) -> Result<(), StoreError> {
+pub(crate) fn require(actor: &Actor, role: Role, action: &'static str) -> Result<(), StoreError> {
     if actor.role == Some(role) {
         Ok(())
     } else {

@@ -110,6 +110,21 @@ pub enum T {
     StatusRead,
     FiledCases,
     ChooseRegion,
+    Quality,
+    QualityIntro,
+    DriftAlert,
+    WeeksShort,
+    Before,
+    ByWeek,
+    NoSignedDecisions,
+    Week,
+    Signed,
+    OutcomeAgreement,
+    Unedited,
+    FieldsChanged,
+    TextEdited,
+    StandardAgreement,
+    MostEdited,
 }
 
 pub fn t(lang: Lang, text: T) -> &'static str {
@@ -238,6 +253,30 @@ pub fn t(lang: Lang, text: T) -> &'static str {
         ),
         FiledCases => ("Iesniegtie pieteikumi", "Applications filed"),
         ChooseRegion => ("— izvēlieties —", "— choose —"),
+        Quality => ("Kvalitāte", "Quality"),
+        QualityIntro => (
+            "Parakstītie lēmumi salīdzinājumā ar projektiem, no kuriem tie tapa: cik bieži iznākums sakrīt, cik daudz eksperti labo.",
+            "Signed decisions against the drafts they were made from: how often the outcome agrees, how much experts edit.",
+        ),
+        DriftAlert => (
+            "Novirze: pēdējo nedēļu sakritība ir būtiski zemāka.",
+            "Drift: agreement in the recent weeks is clearly lower.",
+        ),
+        WeeksShort => ("ned.", "wk"),
+        Before => ("iepriekš", "before"),
+        ByWeek => ("Pa nedēļām", "By week"),
+        NoSignedDecisions => (
+            "Šajā laikā nav parakstītu lēmumu.",
+            "No signed decisions in this period.",
+        ),
+        Week => ("Nedēļa", "Week"),
+        Signed => ("Parakstīti", "Signed"),
+        OutcomeAgreement => ("Iznākums kā projektā", "Outcome as drafted"),
+        Unedited => ("Bez labojumiem", "Unedited"),
+        FieldsChanged => ("Laboti lauki (vid.)", "Fields changed (mean)"),
+        TextEdited => ("Teksta labojumi (vid.)", "Text edited (mean)"),
+        StandardAgreement => ("Standarta maršruts: sakritība", "Standard route: agreement"),
+        MostEdited => ("Biežāk labotie lauki", "Fields changed most"),
     };
     match lang {
         Lang::Lv => lv,

@@ -6,6 +6,7 @@ mod applicant;
 mod document;
 pub mod i18n;
 mod my_data;
+mod quality;
 mod workspace;
 
 use atzinums_models::Role;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(workspace::router())
         .merge(document::router())
         .merge(my_data::router())
+        .merge(quality::router())
 }
 
 /// What every page handler knows about the request.

@@ -76,6 +76,9 @@ async fn queues(
         }
     }
     let body = html! {
+        @if !expert {
+            p { a href="/kvalitate" { (page.t(T::Quality)) } }
+        }
         form method="get" action="/darbs" {
             p {
                 label for="filiale" { (page.t(T::Branch)) }

@@ -3,6 +3,7 @@
 pub mod eservice;
 pub mod my_data;
 pub(crate) mod pdf;
+pub mod quality;
 pub mod review;
 pub mod session;
 pub mod status;
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/signature-queue", get(review::signature_queue))
         .route("/api/v1/cases/{case_id}/sign", post(review::sign))
         .route("/api/v1/cases/{case_id}/send-back", post(review::send_back))
+        .route("/api/v1/quality/live", get(quality::get_live))
         .route("/api/v1/status", post(status::status))
         .route("/api/v1/status/changes", get(status::changes))
 }

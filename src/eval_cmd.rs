@@ -119,7 +119,7 @@ pub fn run(args: EvalArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::Res
         })
         .collect();
     let mut summary = scoring::summarise(&joined.pairs);
-    summary["slices"] = scoring::slice_accuracy(&joined.pairs, &slices);
+    summary["slices"] = scoring::slice_metrics(&joined.pairs, &slices);
     summary["seconds"] = json!(started.elapsed().as_secs_f64());
     summary["missing_predictions"] = json!(joined.missing);
     summary["unknown_cases"] = json!(joined.unknown);

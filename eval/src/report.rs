@@ -478,20 +478,36 @@ fn slice_table(s: &Value) -> String {
     }
     h.push_str(
         "<table><thead><tr><th scope=\"col\">Dimensija</th><th scope=\"col\">Vērtība</th><th scope=\"col\">Lietas</th>\
-         <th scope=\"col\">Precizitāte</th><th scope=\"col\">95 % intervāls</th><th scope=\"col\">Atzīme</th></tr></thead><tbody>\n",
+         <th scope=\"col\">Precizitāte (95 %)</th><th scope=\"col\">Kappa (95 %)</th><th scope=\"col\">% MAE (95 %)</th>\
+         <th scope=\"col\">Termiņš</th><th scope=\"col\">Standarta</th><th scope=\"col\">Atzīme</th></tr></thead><tbody>\n",
     );
     for (dimension, values) in dimensions {
         for (value, v) in values.as_object().into_iter().flatten() {
             let is_flagged = v["flagged"] == true;
+            let with_interval = |value: String, bounds: &Value, digits: usize| match (
+                bounds[0].as_f64(),
+                bounds[1].as_f64(),
+            ) {
+                (Some(lo), Some(hi)) => format!("{value} ({lo:.digits$}–{hi:.digits$})"),
+                _ => value,
+            };
             let _ = writeln!(
                 h,
-                "<tr{}><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr{}><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} ({})</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                 if is_flagged { " class=\"flagged\"" } else { "" },
                 escape(dimension),
                 escape(value),
                 v["cases"],
                 pct(&v["accuracy"]),
                 interval(&v["accuracy_95"]),
+                with_interval(
+                    num(&v["quadratic_weighted_kappa"], 2),
+                    &v["quadratic_weighted_kappa_95"],
+                    2
+                ),
+                with_interval(num(&v["pct_mae"], 1), &v["pct_mae_95"], 1),
+                pct(&v["term_accuracy_when_outcome_right"]),
+                pct(&v["standard_share"]),
                 if is_flagged {
                     "<span class=\"flag\">zemāka (flagged)</span>"
                 } else {
@@ -529,7 +545,8 @@ mod tests {
             "risk": 0.02,
             "routing": { "standard_share": 0.5, "standard_accuracy": 1.0 },
             "slices": { "region": {
-                "Rīga": { "cases": 2, "accuracy": 1.0, "accuracy_95": [1.0, 1.0], "flagged": false },
+                "Rīga": { "cases": 2, "accuracy": 1.0, "accuracy_95": [1.0, 1.0], "flagged": false,
+                           "quadratic_weighted_kappa": 0.8, "quadratic_weighted_kappa_95": [0.6, 0.9] },
                 "<Latgale>": { "cases": 2, "accuracy": 0.5, "accuracy_95": [0.0, 0.6], "flagged": true }
             } },
             "missing_predictions": [],
@@ -550,6 +567,10 @@ mod tests {
             "accuracy with its interval"
         );
         assert!(page.contains("zemāka (flagged)"), "a flagged slice says so");
+        assert!(
+            page.contains("0.80 (0.60–0.90)"),
+            "a slice's kappa with its interval"
+        );
         assert!(page.contains("&lt;Latgale&gt;"), "slice values are escaped");
         assert!(!page.contains("<Latgale>"));
         // Only outcomes that occur are drawn: none, II, III (not I).

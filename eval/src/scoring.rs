@@ -266,35 +266,96 @@ fn thinned<T: Clone>(points: Vec<T>, most: usize) -> Vec<T> {
 /// interval does not reach the overall accuracy.
 const SLICE_FLAG_GAP: f64 = 0.05;
 
-/// Outcome accuracy per slice: for each dimension (kind, age band, sex, region, ICD chapter…)
-/// and value, the cases, the accuracy and its seeded bootstrap 95 % interval, and whether it is
-/// flagged as worse than overall. `slices` maps a case id to its (dimension, value) pairs.
-pub fn slice_accuracy(
+/// One case as the per-slice metrics see it: cheap to copy into bootstrap resamples.
+#[derive(Clone, Copy)]
+struct SliceRow {
+    right: bool,
+    /// (predicted, true) on none < III < II < I, when both are on that scale.
+    ordinal: Option<(usize, usize)>,
+    /// (predicted, true) percentage, when both state one.
+    pct: Option<(f64, f64)>,
+    /// Term right, among cases with the outcome right and a term in the decision.
+    term: Option<bool>,
+    standard: Option<bool>,
+}
+
+impl SliceRow {
+    fn of((p, t): &(Prediction, DecisionJson)) -> SliceRow {
+        SliceRow {
+            right: p.outcome == t.outcome,
+            ordinal: ordinal(p.outcome).zip(ordinal(t.outcome)),
+            pct: p
+                .work_capacity_loss_pct
+                .zip(t.work_capacity_loss_pct)
+                .map(|(a, b)| (f64::from(a), f64::from(b.value()))),
+            term: (p.outcome == t.outcome && t.term.is_some()).then(|| p.term == t.term),
+            standard: p.route.map(|r| r == RouteKind::Standard),
+        }
+    }
+}
+
+fn slice_accuracy_of(rows: &[SliceRow]) -> Option<f64> {
+    (!rows.is_empty()).then(|| rows.iter().filter(|r| r.right).count() as f64 / rows.len() as f64)
+}
+
+fn slice_kappa_of(rows: &[SliceRow]) -> Option<f64> {
+    let pairs: Vec<(usize, usize)> = rows.iter().filter_map(|r| r.ordinal).collect();
+    quadratic_weighted_kappa(&pairs, 4)
+}
+
+fn slice_pct_mae_of(rows: &[SliceRow]) -> Option<f64> {
+    let pairs: Vec<(f64, f64)> = rows.iter().filter_map(|r| r.pct).collect();
+    mean_absolute_error(&pairs)
+}
+
+fn slice_share_of(values: impl Iterator<Item = bool>) -> Option<f64> {
+    let v: Vec<bool> = values.collect();
+    (!v.is_empty()).then(|| v.iter().filter(|x| **x).count() as f64 / v.len() as f64)
+}
+
+/// The metrics per slice: for each dimension (kind, age band, sex, region, ICD chapter…) and
+/// value, the cases; outcome accuracy, quadratic-weighted kappa and percentage MAE, each with
+/// its seeded bootstrap 95 % interval; term accuracy and the standard route's share; and
+/// whether the slice is flagged — its accuracy more than 5 points below overall with an
+/// interval that does not reach overall. `slices` maps a case id to its (dimension, value)
+/// pairs.
+pub fn slice_metrics(
     pairs: &[(Prediction, DecisionJson)],
     slices: &BTreeMap<String, Vec<(String, String)>>,
 ) -> serde_json::Value {
-    let right: Vec<bool> = pairs.iter().map(|(p, t)| p.outcome == t.outcome).collect();
-    let share = |xs: &[bool]| {
-        (!xs.is_empty()).then(|| xs.iter().filter(|x| **x).count() as f64 / xs.len() as f64)
-    };
-    let Some(overall) = share(&right) else {
+    let rows: Vec<SliceRow> = pairs.iter().map(SliceRow::of).collect();
+    let Some(overall) = slice_accuracy_of(&rows) else {
         return json!({});
     };
-    let mut groups: BTreeMap<(&str, &str), Vec<bool>> = BTreeMap::new();
-    for ((p, _), r) in pairs.iter().zip(&right) {
+    let mut groups: BTreeMap<(&str, &str), Vec<SliceRow>> = BTreeMap::new();
+    for ((p, _), row) in pairs.iter().zip(&rows) {
         for (dimension, value) in slices.get(&p.case_id).into_iter().flatten() {
-            groups.entry((dimension, value)).or_default().push(*r);
+            groups.entry((dimension, value)).or_default().push(*row);
         }
     }
+    let interval = |xs: &[SliceRow], f: fn(&[SliceRow]) -> Option<f64>| {
+        bootstrap_interval(xs, f, 1000, 0.95, BOOTSTRAP_SEED)
+    };
     let mut out: BTreeMap<&str, BTreeMap<&str, serde_json::Value>> = BTreeMap::new();
     for ((dimension, value), xs) in groups {
-        let accuracy = share(&xs).unwrap_or(0.0);
-        let interval = bootstrap_interval(&xs, share, 1000, 0.95, BOOTSTRAP_SEED);
+        let accuracy = slice_accuracy_of(&xs).unwrap_or(0.0);
+        let accuracy_95 = interval(&xs, slice_accuracy_of);
         let flagged = accuracy < overall - SLICE_FLAG_GAP
-            && interval.is_some_and(|(_, upper)| upper < overall);
+            && accuracy_95.is_some_and(|(_, upper)| upper < overall);
         out.entry(dimension).or_default().insert(
             value,
-            json!({ "cases": xs.len(), "accuracy": accuracy, "accuracy_95": interval, "flagged": flagged }),
+            json!({
+                "cases": xs.len(),
+                "accuracy": accuracy,
+                "accuracy_95": accuracy_95,
+                "flagged": flagged,
+                "quadratic_weighted_kappa": slice_kappa_of(&xs),
+                "quadratic_weighted_kappa_95": interval(&xs, slice_kappa_of),
+                "pct_mae": slice_pct_mae_of(&xs),
+                "pct_mae_95": interval(&xs, slice_pct_mae_of),
+                "term_accuracy_when_outcome_right": slice_share_of(xs.iter().filter_map(|r| r.term)),
+                "standard_share": slice_share_of(xs.iter().filter_map(|r| r.standard)),
+            }),
         );
     }
     json!(out)
@@ -415,14 +476,51 @@ mod tests {
         add("A", 298, 298, &mut pairs);
         add("B", 100, 60, &mut pairs);
         add("C", 2, 1, &mut pairs);
-        let s = slice_accuracy(&pairs, &slices);
+        let s = slice_metrics(&pairs, &slices);
         assert_eq!(s["region"]["A"]["flagged"], false);
         assert_eq!(s["region"]["B"]["accuracy"], 0.6);
         assert_eq!(s["region"]["B"]["flagged"], true, "{s:#}");
         assert_eq!(s["region"]["C"]["flagged"], false, "{s:#}");
         assert_eq!(s["region"]["C"]["cases"], 2);
+        // The other metrics per slice: in "B" every signed outcome is III, so the observed
+        // disagreement is exactly what chance gives: kappa 0. No percentages, so no MAE.
+        assert_eq!(s["region"]["B"]["quadratic_weighted_kappa"], 0.0);
+        assert!(s["region"]["B"]["pct_mae"].is_null());
+        assert!(
+            s["region"]["A"]["standard_share"].is_null(),
+            "no routes in the predictions"
+        );
         // Seeded: the same intervals every time.
-        assert_eq!(s, slice_accuracy(&pairs, &slices));
+        assert_eq!(s, slice_metrics(&pairs, &slices));
+    }
+
+    #[test]
+    fn slice_kappa_and_percentage_error_match_hand_counts() {
+        // Slice "X": (III, 50 %) for a III at 45 %, and (II, 60 %) for a II at 60 %:
+        // both outcomes right on two classes → kappa 1; MAE (5 + 0) / 2 = 2.5.
+        let with_pct = |id: &str, o: Outcome, predicted: u8, signed: u8| {
+            let (mut p, t) = pair(id, o, o);
+            p.work_capacity_loss_pct = Some(predicted);
+            let mut t = serde_json::to_value(&t).unwrap();
+            t["work_capacity_loss_pct"] = json!(signed);
+            (p, serde_json::from_value::<DecisionJson>(t).unwrap())
+        };
+        let pairs = vec![
+            with_pct("x1", Outcome::GroupIII, 50, 45),
+            with_pct("x2", Outcome::GroupII, 60, 60),
+        ];
+        let slices = pairs
+            .iter()
+            .map(|(p, _)| {
+                (
+                    p.case_id.clone(),
+                    vec![("region".to_string(), "X".to_string())],
+                )
+            })
+            .collect();
+        let s = slice_metrics(&pairs, &slices);
+        assert_eq!(s["region"]["X"]["quadratic_weighted_kappa"], 1.0, "{s:#}");
+        assert_eq!(s["region"]["X"]["pct_mae"], 2.5, "{s:#}");
     }
 
     #[test]

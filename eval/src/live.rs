@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::metrics::bootstrap_interval;
+use crate::metrics::{bootstrap_interval, share_true};
 
 /// One signed decision compared with its draft.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,7 +121,7 @@ const DRIFT_GAP: f64 = 0.05;
 const DRIFT_SEED: u64 = 20_261_127;
 
 fn share(xs: &[bool]) -> Option<f64> {
-    (!xs.is_empty()).then(|| xs.iter().filter(|x| **x).count() as f64 / xs.len() as f64)
+    share_true(xs.iter().copied())
 }
 
 fn mean(xs: &[f64]) -> Option<f64> {

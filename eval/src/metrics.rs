@@ -11,6 +11,16 @@ pub fn accuracy<T: PartialEq>(pairs: &[(T, T)]) -> Option<f64> {
     Some(pairs.iter().filter(|(a, b)| a == b).count() as f64 / pairs.len() as f64)
 }
 
+/// Share of `true` values; `None` for none.
+pub fn share_true(values: impl IntoIterator<Item = bool>) -> Option<f64> {
+    let (mut yes, mut all) = (0usize, 0usize);
+    for v in values {
+        yes += usize::from(v);
+        all += 1;
+    }
+    (all > 0).then(|| yes as f64 / all as f64)
+}
+
 /// Cohen's kappa with quadratic weights over ratings `0..classes` (predicted, true).
 /// `None` when there are no pairs or the expected disagreement is zero (one class only).
 pub fn quadratic_weighted_kappa(pairs: &[(usize, usize)], classes: usize) -> Option<f64> {

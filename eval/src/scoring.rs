@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::metrics::{
     accuracy, bootstrap_interval, confusion_matrix, coverage_accuracy, expected_calibration_error,
-    f1, mean_absolute_error, percentile, quadratic_weighted_kappa,
+    f1, mean_absolute_error, percentile, quadratic_weighted_kappa, share_true,
 };
 
 /// One case's prediction. Only `case_id` and `outcome` are required: a system that does not
@@ -295,7 +295,7 @@ impl SliceRow {
 }
 
 fn slice_accuracy_of(rows: &[SliceRow]) -> Option<f64> {
-    (!rows.is_empty()).then(|| rows.iter().filter(|r| r.right).count() as f64 / rows.len() as f64)
+    share_true(rows.iter().map(|r| r.right))
 }
 
 fn slice_kappa_of(rows: &[SliceRow]) -> Option<f64> {
@@ -306,11 +306,6 @@ fn slice_kappa_of(rows: &[SliceRow]) -> Option<f64> {
 fn slice_pct_mae_of(rows: &[SliceRow]) -> Option<f64> {
     let pairs: Vec<(f64, f64)> = rows.iter().filter_map(|r| r.pct).collect();
     mean_absolute_error(&pairs)
-}
-
-fn slice_share_of(values: impl Iterator<Item = bool>) -> Option<f64> {
-    let v: Vec<bool> = values.collect();
-    (!v.is_empty()).then(|| v.iter().filter(|x| **x).count() as f64 / v.len() as f64)
 }
 
 /// The metrics per slice: for each dimension (kind, age band, sex, region, ICD chapter…) and
@@ -353,8 +348,8 @@ pub fn slice_metrics(
                 "quadratic_weighted_kappa_95": interval(&xs, slice_kappa_of),
                 "pct_mae": slice_pct_mae_of(&xs),
                 "pct_mae_95": interval(&xs, slice_pct_mae_of),
-                "term_accuracy_when_outcome_right": slice_share_of(xs.iter().filter_map(|r| r.term)),
-                "standard_share": slice_share_of(xs.iter().filter_map(|r| r.standard)),
+                "term_accuracy_when_outcome_right": share_true(xs.iter().filter_map(|r| r.term)),
+                "standard_share": share_true(xs.iter().filter_map(|r| r.standard)),
             }),
         );
     }

@@ -8,8 +8,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use maud::html;
 
-use super::Page;
 use super::i18n::{T, status};
+use super::{Page, date_of};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::eservice;
@@ -53,12 +53,6 @@ fn signed_in(page: &Page, roles: &[Role]) -> Result<atzinums_store::Session, Api
     } else {
         Err(ApiError::forbidden("use the e-service"))
     }
-}
-
-fn date_of(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.format("%d.%m.%Y. %H:%M").to_string())
-        .unwrap_or_default()
 }
 
 async fn my_cases(State(state): State<AppState>, page: Page) -> Response {

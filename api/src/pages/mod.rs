@@ -176,6 +176,13 @@ impl Page {
     }
 }
 
+/// A moment as the pages show it: `27.11.2026. 14:05` (UTC).
+pub fn date_of(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%d.%m.%Y. %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 fn maud_response(markup: Markup) -> Response {
     (
         [

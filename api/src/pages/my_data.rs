@@ -8,8 +8,8 @@ use axum::response::Response;
 use axum::routing::get;
 use maud::html;
 
-use super::Page;
 use super::i18n::{T, role_name};
+use super::{Page, date_of};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::my_data::my_data;
@@ -17,12 +17,6 @@ use crate::routes::pdf::outcome_lv;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/e-pakalpojums/mani-dati", get(my_data_page))
-}
-
-fn date_of(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.format("%d.%m.%Y. %H:%M").to_string())
-        .unwrap_or_default()
 }
 
 async fn my_data_page(State(state): State<AppState>, page: Page) -> Response {

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{eservice, my_data, quality, review, session, status};
+use crate::routes::{eservice, my_data, quality, review, second_reading, session, status};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,7 @@ use crate::routes::{eservice, my_data, quality, review, session, status};
         review::release, review::escalate, review::request_documents, review::extend_deadline,
         review::signature_queue, review::sign, review::send_back,
         status::status, status::changes, quality::get_live,
+        second_reading::post_sample, second_reading::list, second_reading::get_blind, second_reading::post_reading,
     ),
     components(schemas(crate::Problem)),
     modifiers(&Security, &ProblemResponses),

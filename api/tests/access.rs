@@ -170,6 +170,20 @@ async fn every_role_reaches_only_its_endpoints_in(w: &World) {
             "403 403 403 403 403 403 403 403 200 403 401",
         ),
         (
+            "sample decisions for a second reading",
+            "POST",
+            "/api/v1/quality/second-readings".into(),
+            Some(json!({ "count": 1 })),
+            "403 403 403 403 403 403 200 403 403 403 401",
+        ),
+        (
+            "the second readings waiting",
+            "GET",
+            "/api/v1/second-readings".into(),
+            None,
+            "403 403 403 403 200 403 403 403 403 403 401",
+        ),
+        (
             "file an application",
             "POST",
             "/api/v1/applications".into(),
@@ -963,4 +977,170 @@ async fn apply_in_region(w: &World, who: &Who, region: &str, files: [&str; 2]) -
         multipart(application, &files),
     )
     .await
+}
+
+in_every_world!(
+    experts_read_sampled_decisions_blind_and_the_console_reports_their_kappa,
+    experts_read_sampled_decisions_blind_and_the_console_reports_their_kappa_in
+);
+
+async fn experts_read_sampled_decisions_blind_and_the_console_reports_their_kappa_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let expert = w.sign_in(&staff_code(Role::Expert), Role::Expert).await;
+    let other_expert = w.sign_in(&common::second_expert_code(), Role::Expert).await;
+    let quality = w.sign_in(&staff_code(Role::Quality), Role::Quality).await;
+    let expert_id = w.call(&expert, "GET", "/api/v1/me", None).await.json()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Three signed decisions: II 65 %, III 40 %, and II 65 % signed under the first expert's
+    // id — a decision they took part in.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut group_three = decision_on(&today);
+    group_three.outcome = atzinums_models::Outcome::GroupIII;
+    group_three.work_capacity_loss_pct = Some(atzinums_models::WorkCapacityLoss::new(40).unwrap());
+    let mut cases = Vec::new();
+    for (decision, signer) in [
+        (decision_on(&today), "o-1"),
+        (group_three, "o-1"),
+        (decision_on(&today), expert_id.as_str()),
+    ] {
+        let case_id = w.file_two_pdfs(&a).await;
+        bring_to_signature(&w.store, &case_id).await.unwrap();
+        w.store
+            .sign_decision(&case_id, &decision, &Actor::person(Role::Official, signer))
+            .await
+            .unwrap();
+        cases.push(case_id);
+    }
+    let sample = |count: i64| json_body(json!({ "count": count, "weeks": 4 }));
+    assert_eq!(
+        w.call(
+            &quality,
+            "POST",
+            "/api/v1/quality/second-readings",
+            sample(0)
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let sampled = w
+        .call(
+            &quality,
+            "POST",
+            "/api/v1/quality/second-readings",
+            sample(10),
+        )
+        .await;
+    assert_eq!(sampled.json(), json!({ "sampled": 3 }));
+    let again = w
+        .call(
+            &quality,
+            "POST",
+            "/api/v1/quality/second-readings",
+            sample(10),
+        )
+        .await;
+    assert_eq!(
+        again.json(),
+        json!({ "sampled": 0 }),
+        "each case is sampled once"
+    );
+
+    // The first expert is offered the two decisions they had no part in.
+    let open: Vec<String> = w
+        .call(&expert, "GET", "/api/v1/second-readings", None)
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["case_id"].as_str().unwrap().to_string())
+        .collect();
+    let mut want = cases[..2].to_vec();
+    want.sort();
+    let mut open_sorted = open.clone();
+    open_sorted.sort();
+    assert_eq!(open_sorted, want);
+    let path = |case_id: &str| format!("/api/v1/second-readings/{case_id}");
+    assert_eq!(
+        w.call(&expert, "GET", &path(&cases[2]), None).await.status,
+        StatusCode::FORBIDDEN,
+        "not a decision they took part in"
+    );
+    // Blind: the application and its documents, nothing of the draft or the decision.
+    let blind = w.call(&expert, "GET", &path(&cases[0]), None).await;
+    assert_eq!(blind.status, StatusCode::OK);
+    let blind = blind.json();
+    assert_eq!(blind["documents"].as_array().unwrap().len(), 2);
+    let text = blind.to_string();
+    for hidden in ["decision", "outcome", "draft", "group_II", "timeline"] {
+        assert!(
+            !text.contains(hidden),
+            "{hidden} shown to a second reader: {text}"
+        );
+    }
+
+    let reading = |outcome: &str, pct: i64| {
+        json_body(json!({ "outcome": outcome, "work_capacity_loss_pct": pct }))
+    };
+    assert_eq!(
+        w.call(&expert, "POST", &path(&cases[0]), reading("group_II", 65))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        w.call(
+            &other_expert,
+            "POST",
+            &path(&cases[0]),
+            reading("group_I", 90)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND,
+        "one reading per case"
+    );
+    let bad = w
+        .call(&expert, "POST", &path(&cases[1]), reading("group_III", 70))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["field"], "work_capacity_loss_pct");
+    for (who, case_id, outcome, pct) in [
+        (&expert, &cases[1], "group_II", 60),
+        (&other_expert, &cases[2], "group_II", 65),
+    ] {
+        assert_eq!(
+            w.call(who, "POST", &path(case_id), reading(outcome, pct))
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+    }
+    assert_eq!(
+        w.call(&expert, "GET", "/api/v1/second-readings", None)
+            .await
+            .json(),
+        json!([])
+    );
+
+    // Signed II, III, II against read II, II, II: p_o = 2/3; the second reader's marginal is
+    // all II, so p_e = 2/3 too and kappa is 0. Percentages differ by 0, 20, 0.
+    let console = w
+        .call(&quality, "GET", "/api/v1/quality/live", None)
+        .await
+        .json();
+    let agreement = &console["second_reading"];
+    assert_eq!(agreement["pairs"], 3, "{console}");
+    assert_eq!(agreement["pending"], 0);
+    assert_eq!(agreement["adult_pairs"], 3);
+    let close = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-9;
+    assert!(
+        close(&agreement["outcome_agreement"], 2.0 / 3.0),
+        "{agreement}"
+    );
+    assert!(close(&agreement["kappa"], 0.0), "{agreement}");
+    assert!(close(&agreement["pct_mae"], 20.0 / 3.0), "{agreement}");
 }

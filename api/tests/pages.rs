@@ -284,3 +284,93 @@ async fn each_role_reaches_its_pages_only_and_every_page_is_labelled() {
         assert_accessible(path, &html);
     }
 }
+
+/// A form post as `who`, with their CSRF token.
+fn form_post(who: &Who, path: &str, body: &str) -> Request<Body> {
+    let (cookie, csrf) = session_of(who);
+    Request::post(format!("{path}?csrf={csrf}"))
+        .header(header::COOKIE, format!("atz_session={cookie}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_second_reading_goes_from_the_console_to_a_blind_page_and_back_as_kappa() {
+    let w = World::new(None).await;
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let expert = w.sign_in(&staff_code(Role::Expert), Role::Expert).await;
+    let quality = w.sign_in(&staff_code(Role::Quality), Role::Quality).await;
+    let case_id = w.file_two_pdfs(&a).await;
+    atzinums_store::testing::bring_to_signature(&w.store, &case_id)
+        .await
+        .unwrap();
+    let decision: atzinums_models::DecisionJson = serde_json::from_value(serde_json::json!({
+        "decided_at": chrono::Utc::now().date_naive(), "outcome": "group_III", "work_capacity_loss_pct": 40,
+        "term": {"months": 24}, "cause": "general_illness", "primary_icd10": "G35", "icd10": ["G35"],
+        "functioning": {"learning":0,"communication":0,"orientation":0,"mobility":2,"self_care":1,"behaviour":0},
+        "opinions": {}, "complex": false, "opinion_text": "Slēdziens.", "expert": "E-1"
+    }))
+    .unwrap();
+    w.store
+        .sign_decision(
+            &case_id,
+            &decision,
+            &atzinums_store::Actor::person(Role::Official, "o-1"),
+        )
+        .await
+        .unwrap();
+
+    let (_, _, html) = w.get(&quality, "/kvalitate").await;
+    assert!(
+        html.contains("Otrās lasīšanas vēl nav pabeigtas."),
+        "{html}"
+    );
+    let (status, headers, _) = w
+        .send(form_post(
+            &quality,
+            "/kvalitate/otra-lasisana",
+            "count=5&weeks=4",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/kvalitate#otra");
+    let (status, _, _) = w
+        .send(form_post(
+            &quality,
+            "/kvalitate/otra-lasisana",
+            "count=lots&weeks=4",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, _, html) = w.get(&expert, "/darbs").await;
+    assert!(html.contains("href=\"/darbs/otra-lasisana\""));
+    let (status, _, html) = w.get(&expert, "/darbs/otra-lasisana").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_accessible("/darbs/otra-lasisana", &html);
+    let blind = format!("/darbs/otra-lasisana/{case_id}");
+    assert!(html.contains(&blind));
+    let (status, _, html) = w.get(&expert, &blind).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_accessible(&blind, &html);
+    assert!(html.contains("?otra=1") && html.contains("a.pdf"));
+    assert!(!html.contains("Slēdziens"), "the decision is not shown");
+    let (status, _, _) = w
+        .send(form_post(
+            &expert,
+            &blind,
+            "outcome=group_III&work_capacity_loss_pct=45",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = w.get(&expert, &blind).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "read once");
+
+    let (_, _, html) = w.get(&quality, "/kvalitate").await;
+    assert_accessible("/kvalitate", &html);
+    assert!(html.contains("Koena kappa"), "{html}");
+    assert!(html.contains("100.0 %"), "one pair, in agreement: {html}");
+    let (status, _, _) = w.get(&quality, "/darbs/otra-lasisana").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -3,6 +3,7 @@
 //! realistic synthetic case archives with ground truth.
 
 pub mod dataset;
+pub mod expert_agreement;
 pub mod functioning_training;
 pub mod ingest_quality;
 pub mod live;

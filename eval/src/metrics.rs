@@ -24,6 +24,25 @@ pub fn share_true(values: impl IntoIterator<Item = bool>) -> Option<f64> {
 /// Cohen's kappa with quadratic weights over ratings `0..classes` (predicted, true).
 /// `None` when there are no pairs or the expected disagreement is zero (one class only).
 pub fn quadratic_weighted_kappa(pairs: &[(usize, usize)], classes: usize) -> Option<f64> {
+    let span = (classes.max(2) - 1) as f64;
+    weighted_kappa(pairs, classes, |i, j| {
+        let d = i as f64 - j as f64;
+        d * d / (span * span)
+    })
+}
+
+/// Cohen's (unweighted) kappa over nominal ratings `0..classes`: agreement beyond chance,
+/// `(p_o − p_e) / (1 − p_e)`. `None` when there are no pairs or chance agreement is certain.
+pub fn cohen_kappa(pairs: &[(usize, usize)], classes: usize) -> Option<f64> {
+    weighted_kappa(pairs, classes, |i, j| if i == j { 0.0 } else { 1.0 })
+}
+
+/// `1 − Σ w·observed / Σ w·expected` with disagreement weights `w(i, j)` (zero on the diagonal).
+fn weighted_kappa(
+    pairs: &[(usize, usize)],
+    classes: usize,
+    w: impl Fn(usize, usize) -> f64,
+) -> Option<f64> {
     if pairs.is_empty() || classes < 2 {
         return None;
     }
@@ -36,10 +55,6 @@ pub fn quadratic_weighted_kappa(pairs: &[(usize, usize)], classes: usize) -> Opt
         row[a] += 1.0;
         col[b] += 1.0;
     }
-    let w = |i: usize, j: usize| {
-        let d = i as f64 - j as f64;
-        d * d / ((classes - 1) as f64).powi(2)
-    };
     let (mut num, mut den) = (0.0, 0.0);
     for i in 0..classes {
         for j in 0..classes {
@@ -203,6 +218,27 @@ pub fn bootstrap_interval<T: Clone>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cohen_kappa_matches_a_hand_computed_table() {
+        // 50 items: both "yes" 20, A yes / B no 5, A no / B yes 10, both "no" 15.
+        // p_o = 35/50 = 0.7; A says yes 25/50, B 30/50: p_e = 0.5·0.6 + 0.5·0.4 = 0.5;
+        // kappa = (0.7 − 0.5) / (1 − 0.5) = 0.4.
+        let mut pairs = vec![(0, 0); 20];
+        pairs.extend(vec![(0, 1); 5]);
+        pairs.extend(vec![(1, 0); 10]);
+        pairs.extend(vec![(1, 1); 15]);
+        assert!((cohen_kappa(&pairs, 2).unwrap() - 0.4).abs() < 1e-12);
+        // Perfect agreement is 1; one class only has no chance baseline.
+        assert_eq!(cohen_kappa(&[(0, 0), (1, 1), (2, 2)], 3), Some(1.0));
+        assert_eq!(cohen_kappa(&[(1, 1), (1, 1)], 3), None);
+        assert_eq!(cohen_kappa(&[], 3), None);
+        // Unweighted: a near miss counts as much as a far one, unlike the quadratic kappa.
+        let near = [(0, 0), (1, 1), (2, 2), (0, 1)];
+        let far = [(0, 0), (1, 1), (2, 2), (0, 2)];
+        assert_eq!(cohen_kappa(&near, 3), cohen_kappa(&far, 3));
+        assert!(quadratic_weighted_kappa(&near, 3) > quadratic_weighted_kappa(&far, 3));
+    }
 
     #[test]
     fn kappa_matches_a_hand_computed_example() {

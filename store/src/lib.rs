@@ -19,6 +19,7 @@ mod jobs;
 mod person_data;
 mod quality;
 mod review;
+mod second_reading;
 mod status;
 mod submission;
 pub mod testing;
@@ -40,6 +41,7 @@ pub use jobs::{ClaimedJob, FailOutcome, JobInfo, JobState, NewJob};
 pub use person_data::{DataAccess, PersonProfile};
 pub use quality::SignedComparison;
 pub use review::{COMPLEX_QUEUE, Proposal, ProposalBody, QueueItem};
+pub use second_reading::{MOST_SAMPLED, OpenSecondReading, SecondReadingPair, SecondReadings};
 pub use status::{Certificate, DisabilityStatus, StatusChangeEvent};
 pub use submission::{
     ApplicationForm, DocumentForm, INTAKE_JOB, NewApplication, NewDocument, NewPerson, Submitted,

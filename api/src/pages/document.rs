@@ -4,7 +4,7 @@
 
 use atzinums_ingest::findings::{Finding, FindingKind};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use maud::{Markup, html};
@@ -88,11 +88,24 @@ fn highlighted(text: &str, marks: &[Mark]) -> Markup {
     }
 }
 
+/// `?otra=1`: opened from a blind second reading.
+#[derive(serde::Deserialize)]
+struct OpenedFrom {
+    otra: Option<String>,
+}
+
 async fn document_page(
     State(state): State<AppState>,
     page: Page,
     Path((case_id, document_id)): Path<(String, String)>,
+    Query(from): Query<OpenedFrom>,
 ) -> Response {
+    // A second reader came from the blind page: back goes there, not to the case's review.
+    let back = if from.otra.is_some() {
+        format!("/darbs/otra-lasisana/{case_id}")
+    } else {
+        format!("/darbs/lietas/{case_id}")
+    };
     let shown = async {
         let session = page.person()?;
         // The case (access checked, the read audited) and its case file; not the whole review
@@ -141,7 +154,7 @@ async fn document_page(
     let body = html! {
         p {
             a href={ "/api/v1/cases/" (case_id) "/documents/" (document.position) } { (page.t(T::Original)) ": " (document.file_name) }
-            " · " a href={ "/darbs/lietas/" (case_id) } { (page.t(T::Back)) }
+            " · " a href=(back) { (page.t(T::Back)) }
         }
         p.notice role="note" { (page.t(T::HighlightNotice)) }
         @match pages {

@@ -125,6 +125,22 @@ pub enum T {
     TextEdited,
     StandardAgreement,
     MostEdited,
+    SecondReading,
+    SecondReadingIntro,
+    SecondReadingBlind,
+    ExpertAgreement,
+    ExpertAgreementIntro,
+    CompletedReadings,
+    AwaitingReading,
+    CohenKappa,
+    QuadraticKappa,
+    PctDifference,
+    SampleForReading,
+    HowMany,
+    WeeksBack,
+    RecordReading,
+    AgeAtFiling,
+    NoReadings,
 }
 
 pub fn t(lang: Lang, text: T) -> &'static str {
@@ -277,6 +293,46 @@ pub fn t(lang: Lang, text: T) -> &'static str {
         TextEdited => ("Teksta labojumi (vid.)", "Text edited (mean)"),
         StandardAgreement => ("Standarta maršruts: sakritība", "Standard route: agreement"),
         MostEdited => ("Biežāk labotie lauki", "Fields changed most"),
+        SecondReading => ("Otrā lasīšana", "Second reading"),
+        SecondReadingIntro => (
+            "Nejauši izvēlēti parakstīti lēmumi, kuru lietas jūs vēl neesat skatījis: izvērtējiet tās vēlreiz.",
+            "Signed decisions sampled at random from cases you had no part in: assess them again.",
+        ),
+        SecondReadingBlind => (
+            "Izvērtējiet lietu tikai pēc dokumentiem. Projekts un pieņemtais lēmums šeit netiek rādīti; neatveriet tos, kamēr vērtējums nav saglabāts.",
+            "Assess the case from the documents alone. The draft and the decision are not shown here; do not open them before the reading is recorded.",
+        ),
+        ExpertAgreement => (
+            "Ekspertu savstarpējā sakritība",
+            "Agreement between experts",
+        ),
+        ExpertAgreementIntro => (
+            "Parakstītais lēmums pret otra eksperta neatkarīgu vērtējumu, kas veikts, neredzot projektu un lēmumu.",
+            "The signed decision against a second expert's independent reading, made without seeing the draft or the decision.",
+        ),
+        CompletedReadings => ("Pabeigtas otrās lasīšanas", "Second readings completed"),
+        AwaitingReading => ("Gaida otro lasīšanu", "Waiting for a second reading"),
+        CohenKappa => (
+            "Koena kappa (visi iznākumi)",
+            "Cohen's kappa (all outcomes)",
+        ),
+        QuadraticKappa => (
+            "Kvadrātiski svērtā kappa (pieaugušo grupas)",
+            "Quadratic-weighted kappa (adult groups)",
+        ),
+        PctDifference => ("Procentu starpība (vid.)", "Percentage difference (mean)"),
+        SampleForReading => (
+            "Izvēlēties otrajai lasīšanai",
+            "Sample for a second reading",
+        ),
+        HowMany => ("Cik lēmumu", "How many decisions"),
+        WeeksBack => ("No pēdējām nedēļām", "From the last weeks"),
+        RecordReading => ("Saglabāt vērtējumu", "Record the reading"),
+        AgeAtFiling => ("Vecums iesniegšanas dienā", "Age when filed"),
+        NoReadings => (
+            "Otrās lasīšanas vēl nav pabeigtas.",
+            "No second readings completed yet.",
+        ),
     };
     match lang {
         Lang::Lv => lv,

@@ -7,6 +7,7 @@ mod document;
 pub mod i18n;
 mod my_data;
 mod quality;
+mod second_reading;
 mod workspace;
 
 use atzinums_models::Role;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(document::router())
         .merge(my_data::router())
         .merge(quality::router())
+        .merge(second_reading::router())
 }
 
 /// What every page handler knows about the request.
@@ -174,6 +176,41 @@ impl Page {
         *response.status_mut() = status;
         response
     }
+}
+
+/// A plain form's field (the first of that name), trimmed; empty when absent.
+fn field<'f>(form: &'f [(String, String)], name: &str) -> &'f str {
+    form.iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, v)| v.trim())
+}
+
+/// The outcome and the loss of working capacity of a decision form (`outcome`,
+/// `work_capacity_loss_pct`, empty for none).
+fn outcome_and_pct(
+    form: &[(String, String)],
+) -> Result<
+    (
+        atzinums_models::Outcome,
+        Option<atzinums_models::WorkCapacityLoss>,
+    ),
+    ApiError,
+> {
+    let outcome = field(form, "outcome")
+        .parse()
+        .map_err(|e| ApiError::bad_input("outcome", format!("{e}")))?;
+    let pct = match field(form, "work_capacity_loss_pct") {
+        "" => None,
+        v => Some(
+            v.parse::<u8>()
+                .ok()
+                .and_then(|p| atzinums_models::WorkCapacityLoss::new(p).ok())
+                .ok_or_else(|| {
+                    ApiError::bad_input("work_capacity_loss_pct", "a whole number 0 to 100")
+                })?,
+        ),
+    };
+    Ok((outcome, pct))
 }
 
 /// A moment as the pages show it: `27.11.2026. 14:05` (UTC).

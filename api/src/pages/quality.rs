@@ -22,6 +22,21 @@ fn pct(v: Option<f64>) -> String {
     v.map_or("—".into(), |x| format!("{:.1} %", x * 100.0))
 }
 
+fn num(v: Option<f64>) -> String {
+    v.map_or("—".into(), |x| format!("{x:.2}"))
+}
+
+/// ` (0.41–0.77)`, or nothing without an interval.
+fn interval(v: Option<(f64, f64)>) -> String {
+    v.map_or(String::new(), |(lo, hi)| format!(" ({lo:.2}–{hi:.2})"))
+}
+
+fn interval_pct(v: Option<(f64, f64)>) -> String {
+    v.map_or(String::new(), |(lo, hi)| {
+        format!(" ({:.1}–{:.1} %)", lo * 100.0, hi * 100.0)
+    })
+}
+
 async fn console(
     State(state): State<AppState>,
     page: Page,
@@ -36,6 +51,8 @@ async fn console(
         Ok(q) => q,
         Err(e) => return page.error(e),
     };
+    let agreement = &q.second_reading;
+    let q = &q.live;
     let mut fields: Vec<(&String, &usize)> = q.fields_changed.iter().collect();
     fields.sort_by_key(|(f, n)| (std::cmp::Reverse(**n), (*f).clone()));
     let body = html! {
@@ -85,6 +102,33 @@ async fn console(
                 p { "—" }
             } @else {
                 ul { @for (f, n) in &fields { li { code { (f) } ": " (n) } } }
+            }
+        }
+        section aria-labelledby="otra" {
+            h2 #otra { (page.t(T::ExpertAgreement)) }
+            p { (page.t(T::ExpertAgreementIntro)) }
+            @if agreement.pairs == 0 {
+                p { (page.t(T::NoReadings)) }
+            } @else {
+                dl {
+                    dt { (page.t(T::CompletedReadings)) } dd { (agreement.pairs) }
+                    dt { (page.t(T::OutcomeAgreement)) } dd { (pct(agreement.outcome_agreement)) (interval_pct(agreement.outcome_agreement_95)) }
+                    dt { (page.t(T::CohenKappa)) } dd { (num(agreement.kappa)) (interval(agreement.kappa_95)) }
+                    dt { (page.t(T::QuadraticKappa)) } dd { (num(agreement.quadratic_weighted_kappa)) " (" (agreement.adult_pairs) ")" }
+                    dt { (page.t(T::PctDifference)) } dd { (agreement.pct_mae.map_or("—".into(), |x| format!("{x:.1}"))) }
+                }
+            }
+            p { (page.t(T::AwaitingReading)) ": " (agreement.pending) }
+            form method="post" action=(page.action("/kvalitate/otra-lasisana")) {
+                p {
+                    label for="count" { (page.t(T::HowMany)) }
+                    input #count type="number" name="count" min="1" max=(atzinums_store::MOST_SAMPLED) value="20" required;
+                    " "
+                    label for="weeks" { (page.t(T::WeeksBack)) }
+                    input #weeks type="number" name="weeks" min="1" max="104" value="4" required;
+                    " "
+                    button type="submit" { (page.t(T::SampleForReading)) }
+                }
             }
         }
         p { a href="/api/v1/quality/live" { "JSON" } " · " a href="/darbs" { (page.t(T::Queues)) } }

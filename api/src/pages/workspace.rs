@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use atzinums_models::{Cause, OpinionKind, Outcome, Role, Term, TermMonths, WorkCapacityLoss};
+use atzinums_models::{Cause, OpinionKind, Outcome, Role, Term, TermMonths};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::{Markup, html};
 
-use super::Page;
 use super::i18n::{T, status};
+use super::{Page, field, outcome_and_pct};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::pdf::readable_citations;
@@ -76,7 +76,9 @@ async fn queues(
         }
     }
     let body = html! {
-        @if !expert {
+        @if expert {
+            p { a href="/darbs/otra-lasisana" { (page.t(T::SecondReading)) } }
+        } @else {
             p { a href="/kvalitate" { (page.t(T::Quality)) } }
         }
         form method="get" action="/darbs" {
@@ -393,30 +395,10 @@ fn query_escaped(text: &str) -> String {
         .collect()
 }
 
-/// A plain form's field (the first of that name), empty when absent.
-fn field<'f>(form: &'f [(String, String)], name: &str) -> &'f str {
-    form.iter()
-        .find(|(n, _)| n == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
 /// Reads the proposal form back into an edit.
 fn edit_from(form: &[(String, String)]) -> Result<ProposalEdit, ApiError> {
-    let get = |k: &str| field(form, k).trim();
-    let outcome: Outcome = get("outcome")
-        .parse()
-        .map_err(|e| ApiError::bad_input("outcome", format!("{e}")))?;
-    let pct = match get("work_capacity_loss_pct") {
-        "" => None,
-        v => Some(
-            v.parse::<u8>()
-                .ok()
-                .and_then(|p| WorkCapacityLoss::new(p).ok())
-                .ok_or_else(|| {
-                    ApiError::bad_input("work_capacity_loss_pct", "a whole number 0 to 100")
-                })?,
-        ),
-    };
+    let get = |k: &str| field(form, k);
+    let (outcome, pct) = outcome_and_pct(form)?;
     let cause = match get("cause") {
         "" => None,
         v => Some(

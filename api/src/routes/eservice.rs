@@ -73,6 +73,19 @@ pub struct DocumentInfo {
     pub size_bytes: i64,
 }
 
+impl From<&atzinums_store::DocumentRecord> for DocumentInfo {
+    fn from(d: &atzinums_store::DocumentRecord) -> Self {
+        DocumentInfo {
+            id: d.id.clone(),
+            position: d.position,
+            file_name: d.file_name.clone(),
+            kind: d.kind.as_str().into(),
+            media_type: d.media_type.as_str().into(),
+            size_bytes: d.size_bytes,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEntry {
     pub status: String,
@@ -162,18 +175,7 @@ pub async fn case_view(state: &AppState, session: &Session, case_id: &str) -> Ap
             .map(|o| o.as_str().to_string())
             .collect(),
         previous_case_id: record.previous_case_id.clone(),
-        documents: record
-            .documents
-            .iter()
-            .map(|d| DocumentInfo {
-                id: d.id.clone(),
-                position: d.position,
-                file_name: d.file_name.clone(),
-                kind: d.kind.as_str().into(),
-                media_type: d.media_type.as_str().into(),
-                size_bytes: d.size_bytes,
-            })
-            .collect(),
+        documents: record.documents.iter().map(DocumentInfo::from).collect(),
         timeline,
         contest_until: decision
             .as_ref()

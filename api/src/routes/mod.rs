@@ -5,6 +5,7 @@ pub mod my_data;
 pub(crate) mod pdf;
 pub mod quality;
 pub mod review;
+pub mod second_reading;
 pub mod session;
 pub mod status;
 
@@ -65,6 +66,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{case_id}/sign", post(review::sign))
         .route("/api/v1/cases/{case_id}/send-back", post(review::send_back))
         .route("/api/v1/quality/live", get(quality::get_live))
+        .route(
+            "/api/v1/quality/second-readings",
+            post(second_reading::post_sample),
+        )
+        .route("/api/v1/second-readings", get(second_reading::list))
+        .route(
+            "/api/v1/second-readings/{case_id}",
+            get(second_reading::get_blind).post(second_reading::post_reading),
+        )
         .route("/api/v1/status", post(status::status))
         .route("/api/v1/status/changes", get(status::changes))
 }

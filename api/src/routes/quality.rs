@@ -1,12 +1,14 @@
 //! The quality console's data: live quality from signed decisions (agreement of drafts with
 //! signatures per week, how much experts edit, which fields, drift), for the quality role.
 
+use atzinums_eval::expert_agreement::{ExpertAgreement, ReadingPair, expert_agreement};
 use atzinums_eval::live::{LiveQuality, SignedRecord, live_quality};
+use atzinums_models::Outcome;
 use atzinums_models::Role;
 use atzinums_store::Session;
 use axum::Json;
 use axum::extract::{Query, State};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
@@ -22,18 +24,27 @@ pub struct Window {
     pub weeks: Option<u32>,
 }
 
-/// Live quality as JSON (see `atzinums_eval::live`).
+/// What the console shows: live quality of the drafts and agreement between experts.
+#[derive(Debug, Serialize)]
+pub struct QualityView {
+    #[serde(flatten)]
+    pub live: LiveQuality,
+    /// Blind second readings completed in the window against the signed decisions.
+    pub second_reading: ExpertAgreement,
+}
+
+/// The console's JSON (see `atzinums_eval::live` and `atzinums_eval::expert_agreement`).
 #[derive(ToSchema)]
 #[schema(value_type = Object)]
 #[allow(dead_code)]
-pub struct LiveQualityDoc(LiveQuality);
+pub struct QualityViewDoc(QualityView);
 
-/// Live quality over the last `weeks` weeks.
+/// Live quality and expert agreement over the last `weeks` weeks.
 pub async fn live(
     state: &AppState,
     session: &Session,
     weeks: Option<u32>,
-) -> ApiResult<LiveQuality> {
+) -> ApiResult<QualityView> {
     let weeks = weeks.unwrap_or(26);
     if !(1..=104).contains(&weeks) {
         return Err(ApiError::bad_input("weeks", "must be 1 to 104"));
@@ -61,17 +72,36 @@ pub async fn live(
             .with_diff(c.diff.as_ref())
         })
         .collect();
-    Ok(live_quality(&records, now.date_naive()))
+    let readings = state
+        .store
+        .second_readings(since.timestamp_millis(), &session.actor())
+        .await?;
+    let pairs: Vec<ReadingPair> = readings
+        .pairs
+        .iter()
+        .filter_map(|p| {
+            Some(ReadingPair {
+                signed: p.signed_outcome.parse::<Outcome>().ok()?,
+                signed_pct: p.signed_pct.map(f64::from),
+                second: p.second_outcome.parse::<Outcome>().ok()?,
+                second_pct: p.second_pct.map(f64::from),
+            })
+        })
+        .collect();
+    Ok(QualityView {
+        live: live_quality(&records, now.date_naive()),
+        second_reading: expert_agreement(&pairs, readings.pending),
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/quality/live", tag = "quality", params(Window),
-    responses((status = 200, body = LiveQualityDoc, description = "per week (newest first): signed, compared, outcome agreement, unedited share, mean fields changed, mean text edit, standard route agreement; fields changed; a drift alert"),
+    responses((status = 200, body = QualityViewDoc, description = "per week (newest first): signed, compared, outcome agreement, unedited share, mean fields changed, mean text edit, standard route agreement; fields changed; a drift alert; agreement between experts on blind second readings (Cohen's kappa)"),
         (status = 401, body = crate::Problem), (status = 403, body = crate::Problem), (status = 422, body = crate::Problem)))]
 pub async fn get_live(
     State(state): State<AppState>,
     person: Person,
     Query(window): Query<Window>,
-) -> ApiResult<Json<LiveQuality>> {
+) -> ApiResult<Json<QualityView>> {
     person.require(&[Role::Quality], "read quality statistics")?;
     Ok(Json(live(&state, &person.0, window.weeks).await?))
 }

@@ -89,6 +89,7 @@ impl World {
         let staff = [
             (staff_code(Role::Clerk), Role::Clerk),
             (staff_code(Role::Expert), Role::Expert),
+            (second_expert_code(), Role::Expert),
             (staff_code(Role::Official), Role::Official),
             (staff_code(Role::Quality), Role::Quality),
             (staff_code(Role::Admin), Role::Admin),
@@ -275,6 +276,11 @@ impl World {
 
 pub fn staff_code(role: Role) -> PersonCode {
     sample_person_code(900 + role as u64)
+}
+
+/// Another medical expert (second readings need two).
+pub fn second_expert_code() -> PersonCode {
+    sample_person_code(950)
 }
 
 pub fn json_body(v: Value) -> Option<(String, Vec<u8>)> {

@@ -5,7 +5,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{eservice, my_data, quality, review, second_reading, session, status};
+use crate::routes::{
+    eservice, my_data, quality, quality_export, review, second_reading, session, status,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,7 +19,7 @@ use crate::routes::{eservice, my_data, quality, review, second_reading, session,
         review::queue, review::claim, review::get_review, review::put_proposal, review::approve,
         review::release, review::escalate, review::request_documents, review::extend_deadline,
         review::signature_queue, review::sign, review::send_back,
-        status::status, status::changes, quality::get_live,
+        status::status, status::changes, quality::get_live, quality_export::get_export,
         second_reading::post_sample, second_reading::list, second_reading::get_blind, second_reading::post_reading,
     ),
     components(schemas(crate::Problem)),

@@ -177,6 +177,13 @@ async fn every_role_reaches_only_its_endpoints_in(w: &World) {
             "403 403 403 403 403 403 200 403 403 403 401",
         ),
         (
+            "the de-identified export",
+            "GET",
+            "/api/v1/quality/export".into(),
+            None,
+            "403 403 403 403 403 403 200 403 403 403 401",
+        ),
+        (
             "the second readings waiting",
             "GET",
             "/api/v1/second-readings".into(),
@@ -1143,4 +1150,98 @@ async fn experts_read_sampled_decisions_blind_and_the_console_reports_their_kapp
     );
     assert!(close(&agreement["kappa"], 0.0), "{agreement}");
     assert!(close(&agreement["pct_mae"], 20.0 / 3.0), "{agreement}");
+}
+
+in_every_world!(
+    the_export_is_a_dataset_without_the_people,
+    the_export_is_a_dataset_without_the_people_in
+);
+
+async fn the_export_is_a_dataset_without_the_people_in(w: &World) {
+    let a = w.sign_in(&sample_person_code(1), Role::Applicant).await;
+    let quality = w.sign_in(&staff_code(Role::Quality), Role::Quality).await;
+    let mut application = two_pdfs();
+    application["person"] = json!({ "region": "Vidzeme", "birth_date": "1971-05-02", "sex": "F" });
+    let filed = w
+        .call(
+            &a,
+            "POST",
+            "/api/v1/applications",
+            multipart(application, &[("a.pdf", PDF), ("b.pdf", PDF)]),
+        )
+        .await;
+    assert_eq!(
+        filed.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&filed.body)
+    );
+    let case_id = filed.json()["case_id"].as_str().unwrap().to_string();
+    bring_to_signature(&w.store, &case_id).await.unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut decision = decision_on(&today);
+    decision.expert = "u-expert-of-record".into();
+    decision.opinion_text = "Slēdziens. Pacientei 010171-10017 noteikta II grupa.".into();
+    w.store
+        .sign_decision(&case_id, &decision, &Actor::person(Role::Official, "o-1"))
+        .await
+        .unwrap();
+
+    let res = w
+        .call(&quality, "GET", "/api/v1/quality/export?weeks=4", None)
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.content_type, "application/zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(res.body.clone())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut everything = String::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let path = dir.path().join(entry.name());
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        everything.push_str(&text);
+    }
+    // Nothing that names the person, the case or the expert leaves.
+    for secret in [
+        sample_person_code(1).as_str(),
+        "010171-10017",
+        "1971-05-02",
+        case_id.as_str(),
+        "u-expert-of-record",
+    ] {
+        assert!(!everything.contains(secret), "{secret} in the export");
+    }
+    // It reads back in the dataset format, de-identified.
+    let dataset = atzinums_eval::dataset::read_dataset(dir.path()).unwrap();
+    assert!(dataset.errors.is_empty(), "{:?}", dataset.errors);
+    assert!(dataset.manifest.deidentified);
+    assert_eq!(dataset.cases.len(), 1);
+    let case: Value =
+        serde_json::from_slice(&std::fs::read(dataset.cases[0].dir.join("case.json")).unwrap())
+            .unwrap();
+    assert!(
+        case["person"]["person_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("PK-")
+    );
+    assert_eq!(case["person"]["birth_year"], 1971);
+    assert!(case["person"].get("birth_date").is_none());
+    let signed = dataset.cases[0].decision.as_ref().unwrap();
+    assert_eq!(signed.outcome, atzinums_models::Outcome::GroupII);
+    assert!(signed.expert.starts_with("E-"));
+    assert!(signed.opinion_text.contains("[personas kods]"));
+    // The read of the case is in the person's record of who read their data.
+    let data = w.call(&a, "GET", "/api/v1/me/data", None).await.json();
+    assert!(
+        data["accesses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["by_role"] == "quality" && x["action"] == "case.read"),
+        "{data}"
+    );
 }

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod normalize;
 pub mod ocr;
 pub mod pdf;
+pub mod redact;
 pub mod sandbox;
 pub mod text;
 mod types;

@@ -39,7 +39,7 @@ pub use error::{InputError, StoreError};
 pub use examination::{ApplicantFacts, DraftRow, EXAMINE_JOB, NewDraft, PRECEDENT_JOB, StepEffect};
 pub use jobs::{ClaimedJob, FailOutcome, JobInfo, JobState, NewJob};
 pub use person_data::{DataAccess, PersonProfile};
-pub use quality::SignedComparison;
+pub use quality::{ExportRow, SignedComparison};
 pub use review::{COMPLEX_QUEUE, Proposal, ProposalBody, QueueItem};
 pub use second_reading::{MOST_SAMPLED, OpenSecondReading, SecondReadingPair, SecondReadings};
 pub use status::{Certificate, DisabilityStatus, StatusChangeEvent};

@@ -86,3 +86,83 @@ impl Store {
         Ok(out)
     }
 }
+
+/// A signed case as the de-identified export needs it: pseudonyms instead of identifiers, the
+/// birth year instead of the date.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub case_id: String,
+    /// `PK-…`: a keyed hash of the person's internal id, the same in every export of this
+    /// installation (a person's cases stay linked) and meaningless without the key.
+    pub person_pseudonym: String,
+    pub birth_year: Option<i32>,
+    pub sex: Option<String>,
+    pub region: Option<String>,
+    pub decision: atzinums_models::dataset::DecisionJson,
+    /// `E-…`: the deciding expert, by keyed hash.
+    pub expert_pseudonym: String,
+}
+
+impl Store {
+    /// Keyed, one-way and domain-separated from the personal-code lookup.
+    fn export_pseudonym(&self, what: &str, id: &str) -> String {
+        self.keys.person_lookup(&format!("export:{what}:{id}"))[..16].to_string()
+    }
+
+    /// Decisions signed since `since_ms`, oldest first, at most `limit`, for a de-identified
+    /// export by the quality role (one `quality.export` audit entry; the caller reads each
+    /// case through the audited case read).
+    pub async fn export_rows(
+        &self,
+        since_ms: i64,
+        limit: i64,
+        reader: &Actor,
+    ) -> Result<Vec<ExportRow>, StoreError> {
+        require(reader, Role::Quality, "export signed decisions")?;
+        let rows = with_db!(&self.db, pool => {
+            sqlx::query(
+                "SELECT d.case_id, d.body, p.id AS person_id, p.birth_date, p.sex, p.region
+                 FROM decisions d JOIN cases c ON c.id = d.case_id
+                 JOIN applications a ON a.id = c.application_id JOIN persons p ON p.id = a.person_id
+                 WHERE d.created_at >= $1 ORDER BY d.created_at, d.case_id LIMIT $2",
+            )
+            .bind(since_ms).bind(limit)
+            .fetch_all(pool).await?
+            .iter()
+            .map(|r| Ok((
+                r.try_get::<String, _>("case_id")?,
+                r.try_get::<String, _>("body")?,
+                r.try_get::<String, _>("person_id")?,
+                r.try_get::<Option<String>, _>("birth_date")?,
+                r.try_get::<Option<String>, _>("sex")?,
+                r.try_get::<Option<String>, _>("region")?,
+            )))
+            .collect::<Result<Vec<_>, StoreError>>()?
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        for (case_id, body, person_id, birth_date, sex, region) in rows {
+            let decision: atzinums_models::dataset::DecisionJson = serde_json::from_str(&body)
+                .map_err(|e| StoreError::corrupt("decisions.body", e))?;
+            out.push(ExportRow {
+                person_pseudonym: format!("PK-{}", self.export_pseudonym("person", &person_id)),
+                expert_pseudonym: format!(
+                    "E-{}",
+                    self.export_pseudonym("expert", &decision.expert)
+                ),
+                birth_year: birth_date.and_then(|d| d.get(..4)?.parse().ok()),
+                case_id,
+                sex,
+                region,
+                decision,
+            });
+        }
+        self.audit(
+            reader,
+            "quality.export",
+            "signed_decisions",
+            serde_json::json!({ "since": since_ms, "decisions": out.len() }),
+        )
+        .await?;
+        Ok(out)
+    }
+}

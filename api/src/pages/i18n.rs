@@ -141,6 +141,9 @@ pub enum T {
     RecordReading,
     AgeAtFiling,
     NoReadings,
+    Export,
+    ExportIntro,
+    ExportDownload,
 }
 
 pub fn t(lang: Lang, text: T) -> &'static str {
@@ -329,6 +332,15 @@ pub fn t(lang: Lang, text: T) -> &'static str {
         WeeksBack => ("No pēdējām nedēļām", "From the last weeks"),
         RecordReading => ("Saglabāt vērtējumu", "Record the reading"),
         AgeAtFiling => ("Vecums iesniegšanas dienā", "Age when filed"),
+        Export => ("Datu eksports", "Data export"),
+        ExportIntro => (
+            "Šajā laikā parakstītie lēmumi datu kopas formātā: personas ar pseidonīmiem, dzimšanas gads datuma vietā, dokumentu teksts bez personas kodiem, vārdiem identitātes laukos un kontaktiem. Vārdi brīvā tekstā var palikt: apstrādājiet kā personas datus.",
+            "Decisions signed in this period in the dataset format: people as pseudonyms, the birth year instead of the date, document text without personal codes, names in identity fields and contacts. Names in free text may remain: handle it as personal data.",
+        ),
+        ExportDownload => (
+            "Lejupielādēt ZIP (de-identificēts)",
+            "Download the ZIP (de-identified)",
+        ),
         NoReadings => (
             "Otrās lasīšanas vēl nav pabeigtas.",
             "No second readings completed yet.",

@@ -131,6 +131,11 @@ async fn console(
                 }
             }
         }
+        section aria-labelledby="eksports" {
+            h2 #eksports { (page.t(T::Export)) }
+            p { (page.t(T::ExportIntro)) }
+            p { a href={ "/api/v1/quality/export?weeks=" (window.weeks.unwrap_or(26)) } download { (page.t(T::ExportDownload)) } }
+        }
         p { a href="/api/v1/quality/live" { "JSON" } " · " a href="/darbs" { (page.t(T::Queues)) } }
     };
     page.render(page.t(T::Quality), body)

@@ -4,6 +4,7 @@ pub mod eservice;
 pub mod my_data;
 pub(crate) mod pdf;
 pub mod quality;
+pub mod quality_export;
 pub mod review;
 pub mod second_reading;
 pub mod session;
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{case_id}/sign", post(review::sign))
         .route("/api/v1/cases/{case_id}/send-back", post(review::send_back))
         .route("/api/v1/quality/live", get(quality::get_live))
+        .route("/api/v1/quality/export", get(quality_export::get_export))
         .route(
             "/api/v1/quality/second-readings",
             post(second_reading::post_sample),

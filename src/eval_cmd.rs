@@ -231,6 +231,9 @@ fn draft_all(
         }
         crate::pipeline_cmd::report_progress(i + 1, cases.len(), 50, started);
     }
+    if let Some(line) = drafter.reader_memory() {
+        eprintln!("{line}");
+    }
     Ok(predictions)
 }
 

@@ -261,6 +261,18 @@ impl Drafter {
         })
     }
 
+    /// How the functioning reader's sentence memory did: a line for progress reports.
+    pub fn reader_memory(&self) -> Option<String> {
+        let (hits, misses) = self.reader.as_ref()?.sentences_remembered();
+        let all = hits + misses;
+        (all > 0).then(|| {
+            format!(
+                "functioning reader: {all} sentences, {:.1} % from memory ({misses} embedded)",
+                hits as f64 * 100.0 / all as f64
+            )
+        })
+    }
+
     pub fn models(&self) -> Vec<ModelRef> {
         let mut models = vec![ModelRef {
             role: "embedder".into(),
@@ -731,6 +743,9 @@ pub fn calibrate(args: CalibrateArgs, max_input_bytes: u64, data_dir: &Path) -> 
             }
         })
         .collect();
+    if let Some(line) = drafter.reader_memory() {
+        eprintln!("{line}");
+    }
     let c = Calibration::fit(&records, &config);
     let path = save_calibration(data_dir, &c)?;
     // The records themselves (de-identified: case ids, outcomes, scores), for the quality team.

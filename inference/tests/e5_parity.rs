@@ -128,7 +128,7 @@ fn latvian_queries_rank_their_passage_first() {
 }
 
 #[test]
-fn single_and_batched_agree_and_blank_is_zero() {
+fn single_and_batched_are_bitwise_equal_and_blank_is_zero() {
     let m = model();
     let texts = [
         "Īss teikums.",
@@ -143,7 +143,9 @@ fn single_and_batched_agree_and_blank_is_zero() {
     );
     for i in [0, 3] {
         let one = m.embed(&[texts[i]], EmbedKind::Passage).unwrap();
-        assert!(cosine(&one[0], &batch[i]) > 0.9999);
+        // Bit for bit: padding and batch mates change nothing, which the reader's remembered
+        // embeddings (`CachedEmbedder`) rely on for reproducible drafts.
+        assert_eq!(one[0], batch[i], "text {i} alone and in a batch");
         let norm: f32 = one[0].iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4);
     }

@@ -3,6 +3,7 @@
 
 mod attention;
 mod bert;
+mod cache;
 mod e5;
 mod e5_format;
 mod e5_tokenizer;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 pub use bert::{BertOptions, BertSafetensorsEmbedder};
+pub use cache::CachedEmbedder;
 pub use e5::E5Q4Embedder;
 pub use e5_tokenizer::E5Tokenizer;
 pub use shared::SharedEmbedder;

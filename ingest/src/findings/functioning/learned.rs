@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use atzinums_inference::InferenceError;
 use atzinums_inference::device::DeviceChoice;
-use atzinums_inference::embed::{EmbedKind, Embedder, EmbedderSpec, load_embedder};
+use atzinums_inference::embed::{CachedEmbedder, EmbedKind, Embedder, EmbedderSpec, load_embedder};
 use atzinums_inference::heads::{LinearHead, TrainOptions};
 use atzinums_models::Domain;
 
@@ -20,6 +20,17 @@ pub const DOMAIN_HEAD: &str = "functioning-domain";
 pub const LEVEL_HEAD: &str = "functioning-level";
 const NO_DOMAIN: &str = "none";
 const LEVELS: [&str; 5] = ["0", "1", "2", "3", "4"];
+/// Sentences whose embeddings the reader remembers (per generation, ~1.6 KB each): documents
+/// repeat their phrasings from case to case. `ATZINUMS_READER_MEMORY` sets another number (0:
+/// remember nothing, to trade speed for memory or to measure the difference).
+const REMEMBERED_SENTENCES: usize = 20_000;
+
+fn remembered_sentences() -> usize {
+    std::env::var("ATZINUMS_READER_MEMORY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(REMEMBERED_SENTENCES)
+}
 
 /// What the model reads in one sentence.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,7 +52,7 @@ pub struct Example {
 }
 
 pub struct FunctioningReader {
-    embedder: Arc<dyn Embedder>,
+    embedder: Arc<CachedEmbedder>,
     domain: LinearHead,
     level: LinearHead,
     /// Below this the sentence is taken to say nothing of functioning.
@@ -78,7 +89,7 @@ impl FunctioningReader {
             }
         }
         Ok(Self {
-            embedder,
+            embedder: Arc::new(CachedEmbedder::new(embedder, remembered_sentences())),
             domain,
             level,
             min_domain_probability: 0.5,
@@ -119,6 +130,11 @@ impl FunctioningReader {
 
     pub fn heads(&self) -> [&LinearHead; 2] {
         [&self.domain, &self.level]
+    }
+
+    /// Sentences answered from memory and sentences embedded, since loading.
+    pub fn sentences_remembered(&self) -> (u64, u64) {
+        self.embedder.hits_and_misses()
     }
 
     /// Reads each sentence (its words without any label).

@@ -34,6 +34,10 @@ pub struct SynthArgs {
     /// Write valid synthetic personal codes and birth dates instead of pseudonyms.
     #[arg(long)]
     identified: bool,
+    /// The number of the first case's id (`C-YYYY-NNNNNN`): number a test set drawn with
+    /// another seed after its archive (e.g. `--first-case 20001`) so no id is shared.
+    #[arg(long, default_value_t = 1)]
+    first_case: usize,
     /// A new folder for the dataset.
     #[arg(long)]
     out: PathBuf,
@@ -77,6 +81,7 @@ pub fn synth(args: SynthArgs) -> anyhow::Result<()> {
         docx_share: args.docx_share,
         threads: args.threads,
         identified: args.identified,
+        first_case: args.first_case,
         ..SynthOptions::default()
     };
     let started = Instant::now();

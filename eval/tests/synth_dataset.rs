@@ -79,6 +79,40 @@ fn refuses_a_folder_that_holds_a_dataset() {
 }
 
 #[test]
+fn a_test_set_can_be_numbered_after_its_archive() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = atzinums_eval::SynthOptions {
+        cases: 5,
+        seed: 2,
+        pdf_share: 0.0,
+        docx_share: 0.0,
+        first_case: 20_001,
+        ..Default::default()
+    };
+    atzinums_eval::generate(&o, &tmp.path().join("ds")).expect("generate");
+    let ds = read_dataset(&tmp.path().join("ds")).expect("read");
+    assert!(ds.errors.is_empty(), "{ds}");
+    let mut numbers: Vec<&str> = ds
+        .cases
+        .iter()
+        .map(|c| &c.case.case_id.as_str()[7..])
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, ["020001", "020002", "020003", "020004", "020005"]);
+    for (first_case, cases) in [(0, 5), (999_999, 2)] {
+        let bad = atzinums_eval::SynthOptions {
+            cases,
+            first_case,
+            ..Default::default()
+        };
+        let e = atzinums_eval::generate(&bad, &tmp.path().join(format!("bad{first_case}")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--first-case"), "{e}");
+    }
+}
+
+#[test]
 fn identified_sets_carry_valid_personal_codes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("ds");

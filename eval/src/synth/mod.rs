@@ -53,6 +53,9 @@ pub struct SynthOptions {
     pub identified: bool,
     /// The TrueType font for PDFs; default `ATZINUMS_FONT` or DejaVu Sans.
     pub font: Option<PathBuf>,
+    /// The number in the first case's id (`C-YYYY-NNNNNN`): sets drawn with other seeds can
+    /// be numbered apart, so a test set never shares an id with its archive.
+    pub first_case: usize,
 }
 
 impl Default for SynthOptions {
@@ -65,6 +68,7 @@ impl Default for SynthOptions {
             threads: 2,
             identified: false,
             font: None,
+            first_case: 1,
         }
     }
 }
@@ -99,6 +103,13 @@ pub fn generate(options: &SynthOptions, out_dir: &Path) -> Result<SynthSummary, 
     {
         return Err(SynthError::Options(
             "--pdf-share and --docx-share must be within 0..1 and add up to at most 1".to_owned(),
+        ));
+    }
+    if options.first_case == 0 || options.first_case + options.cases > 1_000_000 {
+        return Err(SynthError::Options(
+            "case numbers run from --first-case (at least 1) and have six digits: \
+             --first-case plus --cases must stay within 1000000"
+                .to_owned(),
         ));
     }
     let font = if options.pdf_share > 0.0 {
@@ -188,7 +199,7 @@ pub fn make_case(
     let mut layout_rng = Rng::for_item(seed, index as u64, LAYOUT);
     let mut id_rng = Rng::for_item(seed, index as u64, IDS);
 
-    let s = scenario::draw(index, &mut rng);
+    let s = scenario::draw(index, options.first_case + index, &mut rng);
     let person_ref = person_ref(&s, options.identified, &mut id_rng);
     let person_label = if options.identified {
         format!("personas kods {}", person_ref.as_str())

@@ -75,8 +75,8 @@ impl Scenario {
     }
 }
 
-/// Draws the latent case number `index`.
-pub fn draw(index: usize, rng: &mut Rng) -> Scenario {
+/// Draws the latent case number `index`; `number` goes into its id.
+pub fn draw(index: usize, number: usize, rng: &mut Rng) -> Scenario {
     let year = *rng.weighted(&[
         (2016, 6.0),
         (2017, 7.0),
@@ -195,7 +195,7 @@ pub fn draw(index: usize, rng: &mut Rng) -> Scenario {
 
     Scenario {
         index,
-        case_id: format!("C-{}-{:06}", submitted.year(), index + 1),
+        case_id: format!("C-{}-{number:06}", submitted.year()),
         kind,
         submitted,
         decided,

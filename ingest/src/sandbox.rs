@@ -109,11 +109,13 @@ impl Sandbox {
             let _ = stdin.write_all(&input);
         });
         let mut stdout = child.stdout.take().expect("piped stdout");
+        let (output_closed, closed) = std::sync::mpsc::channel::<()>();
         let reader = std::thread::spawn(move || {
             let mut out = Vec::new();
             let _ = (&mut stdout)
                 .take(MAX_OUTPUT_BYTES as u64 + 1)
                 .read_to_end(&mut out);
+            let _ = output_closed.send(());
             out
         });
         let mut stderr = child.stderr.take().expect("piped stderr");
@@ -124,6 +126,12 @@ impl Sandbox {
         });
 
         let started = Instant::now();
+        // The child closes its stdout when it exits: wait for that rather than polling, then
+        // poll briefly for the exit status (a child that closed stdout and kept running is
+        // still killed at the wall limit). A fixed 5 ms poll idled the thread for 2.5 ms a
+        // document on average.
+        let _ = closed.recv_timeout(self.limits.wall_time);
+        let mut pause = Duration::from_micros(50);
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
@@ -139,7 +147,10 @@ impl Sandbox {
                         ),
                     ));
                 }
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Ok(None) => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(5));
+                }
                 Err(e) => {
                     return Err(Failure::new(
                         FailureKind::Corrupt,

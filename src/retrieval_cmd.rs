@@ -219,6 +219,12 @@ pub fn index(args: IndexArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::
     let mut progress = Progress::new(total);
     let (mut indexed, mut unchanged, mut no_text) = (0usize, 0usize, 0usize);
     let mut since_flush = 0usize;
+    // Reading a batch's documents overlaps embedding and storing the batch before it
+    // (`rayon::join`): either alone leaves one of the two cores idle part of the time.
+    let mut pending: Option<(Vec<(CaseDescription, DecisionJson)>, usize)> = None;
+    let store = |batch: Vec<(CaseDescription, DecisionJson)>| {
+        retriever.index_batch(&batch, PrecedentSource::Dataset, args.force)
+    };
     for chunk in decided.chunks(args.batch.max(1)) {
         // Unchanged cases (same files, same hash as indexed) are skipped before their
         // documents are read: a rerun over an indexed archive reads only the files.
@@ -242,15 +248,26 @@ pub fn index(args: IndexArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::
             .filter(|((c, _), hash)| known.get(c.case.case_id.as_str()) != Some(hash))
             .collect();
         unchanged += chunk.len() - todo.len();
-        let described: Vec<(CaseDescription, DecisionJson)> = todo
-            .par_iter()
-            .map(|((c, d), hash)| {
-                let mut description =
-                    describe(&c.dir, &c.case, &sandbox, catalogue.as_ref(), args.ocr);
-                description.source_hash = Some(hash.clone());
-                (description, (*d).clone())
-            })
-            .collect();
+        let previous = pending.take();
+        let (described, stored) = rayon::join(
+            || {
+                todo.par_iter()
+                    .map(|((c, d), hash)| {
+                        let mut description =
+                            describe(&c.dir, &c.case, &sandbox, catalogue.as_ref(), args.ocr);
+                        description.source_hash = Some(hash.clone());
+                        (description, (*d).clone())
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || previous.map(|(batch, read)| store(batch).map(|o| (o, read))),
+        );
+        if let Some((outcome, read)) = stored.transpose()? {
+            indexed += outcome.indexed;
+            unchanged += outcome.unchanged;
+            since_flush += outcome.indexed;
+            progress.advance(read, indexed, unchanged);
+        }
         let mut ok = Vec::with_capacity(described.len());
         for (description, decision) in described {
             match description.check() {
@@ -261,16 +278,18 @@ pub fn index(args: IndexArgs, max_input_bytes: u64, data_dir: &Path) -> anyhow::
                 }
             }
         }
-        let outcome = retriever.index_batch(&ok, PrecedentSource::Dataset, args.force)?;
-        indexed += outcome.indexed;
-        unchanged += outcome.unchanged;
-        since_flush += outcome.indexed;
+        pending = Some((ok, chunk.len()));
         // Flushed every ~1000 new precedents: an interrupted run resumes from there.
         if since_flush >= 1000 {
             index.flush()?;
             since_flush = 0;
         }
-        progress.advance(chunk.len(), indexed, unchanged);
+    }
+    if let Some((batch, read)) = pending {
+        let outcome = store(batch)?;
+        indexed += outcome.indexed;
+        unchanged += outcome.unchanged;
+        progress.advance(read, indexed, unchanged);
     }
     index.flush()?;
     progress.finish();

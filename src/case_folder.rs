@@ -83,7 +83,7 @@ pub fn extract_text_in_process(
 
 /// What a precedent's content depends on besides the files: bump it when extraction, findings or
 /// the precedent's summary change meaning, so `atzinums index` re-reads every case.
-const SOURCE_HASH_VERSION: &str = "atzinums-precedent-source/1";
+const SOURCE_HASH_VERSION: &str = "atzinums-precedent-source/2";
 
 /// sha256 over the case folder's files (case.json, decision.json, the documents in the case's
 /// order), [`SOURCE_HASH_VERSION`] and whether scans were OCRed: equal hashes mean the case need

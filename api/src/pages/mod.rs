@@ -103,6 +103,16 @@ impl Page {
         self.session.clone().ok_or_else(ApiError::unauthenticated)
     }
 
+    /// The signed-in person when they act in `role`; anyone else is refused.
+    pub fn person_as(&self, role: Role) -> Result<Session, ApiError> {
+        let s = self.person()?;
+        if s.role == role {
+            Ok(s)
+        } else {
+            Err(ApiError::forbidden("use this page"))
+        }
+    }
+
     /// After a form: on to the page `Ok` names, or the error as a page.
     pub fn then_go(&self, to: Result<String, ApiError>) -> Response {
         match to {

@@ -25,18 +25,9 @@ pub fn router() -> Router<AppState> {
         .route("/kvalitate/otra-lasisana", post(sample_readings))
 }
 
-fn session_of(page: &Page, role: Role) -> Result<atzinums_store::Session, ApiError> {
-    let s = page.person()?;
-    if s.role == role {
-        Ok(s)
-    } else {
-        Err(ApiError::forbidden("use this page"))
-    }
-}
-
 async fn list_page(State(state): State<AppState>, page: Page) -> Response {
     let listed = async {
-        let session = session_of(&page, Role::Expert)?;
+        let session = page.person_as(Role::Expert)?;
         open(&state, &session).await
     };
     let items = match listed.await {
@@ -71,7 +62,7 @@ async fn blind_page(
     Path(case_id): Path<String>,
 ) -> Response {
     let shown = async {
-        let session = session_of(&page, Role::Expert)?;
+        let session = page.person_as(Role::Expert)?;
         blind_case(&state, &session, &case_id).await
     };
     let case = match shown.await {
@@ -125,7 +116,7 @@ async fn record_reading(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let result = async {
-        let session = session_of(&page, Role::Expert)?;
+        let session = page.person_as(Role::Expert)?;
         let (outcome, pct) = outcome_and_pct(&form)?;
         let reading = Reading {
             outcome,
@@ -143,7 +134,7 @@ async fn sample_readings(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let result = async {
-        let session = session_of(&page, Role::Quality)?;
+        let session = page.person_as(Role::Quality)?;
         let number = |name: &str| -> Result<u32, ApiError> {
             field(&form, name)
                 .parse()

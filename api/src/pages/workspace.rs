@@ -31,15 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/parakstisana/lietas/{case_id}/parakstit", post(sign))
 }
 
-fn require(page: &Page, role: Role) -> Result<atzinums_store::Session, ApiError> {
-    let s = page.session.clone().ok_or_else(ApiError::unauthenticated)?;
-    if s.role == role {
-        Ok(s)
-    } else {
-        Err(ApiError::forbidden("use this workspace"))
-    }
-}
-
 /// `?filiale=…`: one branch's part of the queues.
 #[derive(serde::Deserialize)]
 struct BranchFilter {
@@ -53,7 +44,10 @@ async fn queues(
     page: Page,
     Query(filter): Query<BranchFilter>,
 ) -> Response {
-    let expert = match require(&page, Role::Expert).or_else(|_| require(&page, Role::Quality)) {
+    let expert = match page
+        .person_as(Role::Expert)
+        .or_else(|_| page.person_as(Role::Quality))
+    {
         Ok(s) => s.role == Role::Expert,
         Err(e) => return page.error(e),
     };
@@ -127,7 +121,7 @@ async fn take_next(
 ) -> Response {
     let branch = Some(field(&form, "filiale")).filter(|b| !b.is_empty());
     let result = async {
-        let session = require(&page, Role::Expert)?;
+        let session = page.person_as(Role::Expert)?;
         if !QUEUES.contains(&queue.as_str()) {
             return Err(ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -431,7 +425,7 @@ async fn save(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let result = async {
-        let session = require(&page, Role::Expert)?;
+        let session = page.person_as(Role::Expert)?;
         let edit = edit_from(&form)?;
         let approve = form.iter().any(|(k, v)| k == "action" && v == "approve");
         review::save(&state, &session, &case_id, &edit, approve).await
@@ -487,7 +481,7 @@ async fn extend_deadline(
 }
 
 async fn signature_queue(State(state): State<AppState>, page: Page) -> Response {
-    if let Err(e) = require(&page, Role::Official) {
+    if let Err(e) = page.person_as(Role::Official) {
         return page.error(e);
     }
     let cases = match state.store.signature_queue(200).await {
@@ -507,7 +501,7 @@ async fn signature_queue(State(state): State<AppState>, page: Page) -> Response 
 
 async fn sign(State(state): State<AppState>, page: Page, Path(case_id): Path<String>) -> Response {
     let result = async {
-        let session = require(&page, Role::Official)?;
+        let session = page.person_as(Role::Official)?;
         Ok::<_, ApiError>(
             state
                 .store

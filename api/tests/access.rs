@@ -1181,7 +1181,15 @@ async fn the_export_is_a_dataset_without_the_people_in(w: &World) {
     let today = chrono::Utc::now().date_naive().to_string();
     let mut decision = decision_on(&today);
     decision.expert = "u-expert-of-record".into();
-    decision.opinion_text = "Slēdziens. Pacientei 010171-10017 noteikta II grupa.".into();
+    // Conclusions cite the case and its documents by their ids in this system.
+    let view = w
+        .call(&a, "GET", &format!("/api/v1/cases/{case_id}"), None)
+        .await
+        .json();
+    let document_id = view["documents"][0]["id"].as_str().unwrap().to_string();
+    decision.opinion_text = format!(
+        "Lieta: {case_id}. Slēdziens [{document_id}, 1. lpp.]. Pacientei 010171-10017 noteikta II grupa."
+    );
     w.store
         .sign_decision(&case_id, &decision, &Actor::person(Role::Official, "o-1"))
         .await
@@ -1210,6 +1218,7 @@ async fn the_export_is_a_dataset_without_the_people_in(w: &World) {
         "010171-10017",
         "1971-05-02",
         case_id.as_str(),
+        document_id.as_str(),
         "u-expert-of-record",
     ] {
         assert!(!everything.contains(secret), "{secret} in the export");
@@ -1234,6 +1243,13 @@ async fn the_export_is_a_dataset_without_the_people_in(w: &World) {
     assert_eq!(signed.outcome, atzinums_models::Outcome::GroupII);
     assert!(signed.expert.starts_with("E-"));
     assert!(signed.opinion_text.contains("[personas kods]"));
+    assert!(
+        signed
+            .opinion_text
+            .contains("Lieta: X-000001. Slēdziens [01-"),
+        "{}",
+        signed.opinion_text
+    );
     // The read of the case is in the person's record of who read their data.
     let data = w.call(&a, "GET", "/api/v1/me/data", None).await.json();
     assert!(

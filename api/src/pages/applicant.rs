@@ -1,7 +1,7 @@
 //! The unified e-service's pages: my cases, apply with documents, a case's status against the
 //! legal deadline, the decision, contest, duplicate certificate.
 
-use atzinums_models::{ApplicationKind, DocumentKind, Role};
+use atzinums_models::{ApplicationKind, DocumentKind, Role, Sex};
 use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
@@ -17,6 +17,12 @@ use crate::routes::eservice;
 /// File inputs on the application form.
 const FILE_SLOTS: usize = 3;
 const FILERS: &[Role] = &[Role::Applicant, Role::Representative, Role::Clerk];
+/// The form's choices of sex, as (value, Latvian, English).
+const SEXES: [(Sex, &str, &str); 3] = [
+    (Sex::F, "sieviete", "female"),
+    (Sex::M, "vīrietis", "male"),
+    (Sex::X, "cits", "other"),
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -119,6 +125,15 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
                         @for r in atzinums_models::REGIONS { option value=(r) { (r) } }
                     }
                 }
+                p {
+                    label for="sex" { (page.t(T::Sex)) }
+                    select #sex name="sex" required {
+                        option value="" { (page.t(T::ChooseRegion)) }
+                        @for (sex, latvian, english) in SEXES {
+                            option value=(sex.as_str()) { (page.name_of(latvian, english)) }
+                        }
+                    }
+                }
                 @if session.role == Role::Representative {
                     p {
                         label for="rep_role" { "Pārstāvības pamats / Basis of representation" }
@@ -179,6 +194,11 @@ async fn apply(State(state): State<AppState>, page: Page, multipart: Multipart) 
             field("region").filter(|r| atzinums_models::REGIONS.contains(&r.as_str()))
         {
             json["person"]["region"] = region.into();
+        }
+        // Sex is not in a Latvian personal code; the quality team's slices and the dataset
+        // export need it.
+        if let Some(sex) = field("sex").and_then(|s| s.parse::<Sex>().ok()) {
+            json["person"]["sex"] = sex.as_str().into();
         }
         if session.role == Role::Representative {
             json["representative"] =

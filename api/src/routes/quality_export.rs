@@ -72,13 +72,17 @@ pub async fn export(state: &AppState, session: &Session, weeks: Option<u32>) -> 
         let case_id = format!("X-{cases:06}");
         let dir = format!("cases/{case_id}");
         let mut documents = Vec::new();
+        // The conclusion cites the case and its documents by their ids in this system: they
+        // leave as the export's own names.
+        let mut renamed = vec![(row.case_id.clone(), case_id.clone())];
         for d in &record.documents {
+            let file = format!("{:02}-{}.txt", d.position + 1, d.kind.as_str());
+            renamed.push((d.id.clone(), file.clone()));
             // Only what intake read leaves, as redacted text; never the original bytes.
             let Some(text) = pages.get(&d.id) else {
                 continue;
             };
             let text: Vec<String> = text.iter().map(|(_, page)| redact(page).0).collect();
-            let file = format!("{:02}-{}.txt", d.position + 1, d.kind.as_str());
             add(
                 &mut zip,
                 &format!("{dir}/documents/{file}"),
@@ -108,7 +112,11 @@ pub async fn export(state: &AppState, session: &Session, weeks: Option<u32>) -> 
         });
         let mut decision = row.decision;
         decision.expert = row.expert_pseudonym;
-        decision.opinion_text = redact(&decision.opinion_text).0;
+        decision.opinion_text = renamed
+            .iter()
+            .fold(redact(&decision.opinion_text).0, |text, (id, name)| {
+                text.replace(id.as_str(), name)
+            });
         // What leaves must read back in the format: checked before it is written.
         let checked = |v: &Value, what: &str| -> ApiResult<Vec<u8>> {
             serde_json::to_vec_pretty(v).map_err(|e| zip_error(format!("{what}: {e}")))

@@ -3,7 +3,7 @@
 // edits and approves, the official signs, the applicant sees the decision and downloads it.
 //
 // Driven by tests/browser_e2e.rs, which starts `atzinums demo` and passes one JSON argument:
-//   { base, chromium, out, applicant, expert, official, quality,
+//   { base, chromium, out, applicant, expert, second_expert, official, quality,
 //     documents: [{ path, kind }], draft_timeout_ms, expert_note }
 // Writes screenshots and report.json (pages with their axe violations, the case id, the PDF)
 // under `out`; the Rust test judges the report. Exits non-zero only when the walk itself fails.
@@ -75,6 +75,7 @@ async function signIn(context, personCode, role) {
 async function fileFor(page, personCode, fields) {
   await page.fill('#person_code', personCode);
   await page.selectOption('#region', fields.region);
+  await page.selectOption('#sex', fields.sex ?? 'M');
   if (fields.rep_role) await page.selectOption('#rep_role', fields.rep_role);
   if (fields.rep_name) await page.fill('#rep_name', fields.rep_name);
   await page.selectOption('#doc_kind_0', cfg.documents[0].kind);
@@ -113,6 +114,7 @@ try {
   await examine(page, 'applicant-start', applicant.response);
   await page.selectOption('#kind', 'disability_first');
   await page.selectOption('#region', 'Latgale');
+  await page.selectOption('#sex', 'F');
   for (const [i, doc] of cfg.documents.entries()) {
     await page.selectOption(`#doc_kind_${i}`, doc.kind);
     await page.setInputFiles(`#file_${i}`, doc.path);
@@ -179,6 +181,33 @@ try {
     const console = await submitWith(quality.page, quality.page.locator('main a[href="/kvalitate"]'));
     await examine(quality.page, 'quality-console', console);
     report.quality_week = await quality.page.locator('section[aria-labelledby="nedelas"] tbody tr').first().innerText();
+
+    step('the quality team samples it for a blind second reading and downloads the de-identified export');
+    response = await submitWith(quality.page, quality.page.locator('form[action*="/kvalitate/otra-lasisana"] button'));
+    await examine(quality.page, 'quality-sampled', response);
+    const [exported] = await Promise.all([
+      quality.page.waitForEvent('download'),
+      quality.page.locator('section[aria-labelledby="eksports"] a[download]').click(),
+    ]);
+    report.export_zip = join(cfg.out, 'export.zip');
+    await exported.saveAs(report.export_zip);
+
+    step('a second expert reads the case blind and records an outcome');
+    const readerContext = await newContext();
+    const reader = await signIn(readerContext, cfg.second_expert, 'expert');
+    response = await submitWith(reader.page, reader.page.locator('main a[href="/darbs/otra-lasisana"]'));
+    await examine(reader.page, 'second-reading-list', response);
+    response = await submitWith(reader.page, reader.page.locator('main td a', { hasText: report.case_id }));
+    await examine(reader.page, 'second-reading-case', response);
+    report.second_reading_text = await reader.page.locator('main').innerText();
+    await reader.page.selectOption('#outcome', 'none');
+    response = await submitWith(reader.page, reader.page.locator('main form button[type=submit]'));
+    if (response.status() !== 200) throw new Error(`recording the reading answered ${response.status()}`);
+    await readerContext.close();
+
+    response = await quality.page.goto(`${cfg.base}/kvalitate`);
+    await examine(quality.page, 'quality-agreement', response);
+    report.quality_agreement = await quality.page.locator('section[aria-labelledby="otra"] dl').innerText();
     await context.close();
   }
 

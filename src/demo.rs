@@ -73,6 +73,8 @@ pub fn demo_config(mut config: Config) -> Config {
             (902, Role::Expert),
             (903, Role::Official),
             (904, Role::Quality),
+            // A second expert, for blind second readings of decisions the first one drafted.
+            (905, Role::Expert),
         ] {
             config.staff.push(StaffEntry {
                 person_code: sample_person_code(n).as_str().to_string(),

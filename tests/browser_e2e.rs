@@ -142,6 +142,7 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         "out": artefacts,
         "applicant": sample_person_code(1).as_str(),
         "expert": sample_person_code(902).as_str(),
+        "second_expert": sample_person_code(905).as_str(),
         "official": sample_person_code(903).as_str(),
         "quality": sample_person_code(904).as_str(),
         "clerk": sample_person_code(901).as_str(),
@@ -186,6 +187,10 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         "expert-approved",
         "quality-queues",
         "quality-console",
+        "quality-sampled",
+        "second-reading-list",
+        "second-reading-case",
+        "quality-agreement",
         "signature-queue",
         "official-case",
         "official-signed",
@@ -277,6 +282,40 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
     // The quality console counts the decision just signed, its outcome as drafted.
     let week = report["quality_week"].as_str().unwrap_or_default();
     assert!(week.contains("100.0 %"), "one signed, as drafted: {week}");
+    // The blind second reading shows the case without the draft or the decision (the
+    // expert's edit is in both), and the console counts the pair.
+    let blind = report["second_reading_text"].as_str().unwrap_or_default();
+    assert!(blind.contains(case_id), "the blind page names the case");
+    assert!(
+        !blind.contains(EXPERT_NOTE),
+        "the blind page shows no draft or decision: {blind}"
+    );
+    let agreement = report["quality_agreement"].as_str().unwrap_or_default();
+    assert!(
+        agreement.lines().any(|l| l.trim() == "1"),
+        "one completed reading on the console: {agreement}"
+    );
+    // The export holds the signed case, renumbered, with no personal code or real case id.
+    let zip = std::fs::File::open(artefacts.join("export.zip")).expect("the export downloaded");
+    let mut zip = zip::ZipArchive::new(zip).expect("the export is a ZIP");
+    let mut names = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+        for secret in [sample_person_code(1).as_str(), case_id] {
+            assert!(
+                !text.contains(secret),
+                "{} holds an identifier",
+                entry.name()
+            );
+        }
+        names.push(entry.name().to_string());
+    }
+    assert!(
+        names.iter().any(|n| n.ends_with("X-000001/case.json")),
+        "{names:?}"
+    );
     assert_eq!(
         report["clerk_lists_filed"], true,
         "a clerk's start page lists the application they took"

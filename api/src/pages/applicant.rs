@@ -121,14 +121,14 @@ async fn my_cases(State(state): State<AppState>, page: Page) -> Response {
                 p {
                     label for="region" { (page.t(T::Region)) }
                     select #region name="region" required {
-                        option value="" { (page.t(T::ChooseRegion)) }
+                        option value="" { (page.t(T::ChooseOne)) }
                         @for r in atzinums_models::REGIONS { option value=(r) { (r) } }
                     }
                 }
                 p {
                     label for="sex" { (page.t(T::Sex)) }
                     select #sex name="sex" required {
-                        option value="" { (page.t(T::ChooseRegion)) }
+                        option value="" { (page.t(T::ChooseOne)) }
                         @for (sex, latvian, english) in SEXES {
                             option value=(sex.as_str()) { (page.name_of(latvian, english)) }
                         }

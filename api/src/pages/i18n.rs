@@ -109,7 +109,7 @@ pub enum T {
     DocumentRead,
     StatusRead,
     FiledCases,
-    ChooseRegion,
+    ChooseOne,
     Quality,
     QualityIntro,
     DriftAlert,
@@ -271,7 +271,7 @@ pub fn t(lang: Lang, text: T) -> &'static str {
             "checked the disability status",
         ),
         FiledCases => ("Iesniegtie pieteikumi", "Applications filed"),
-        ChooseRegion => ("— izvēlieties —", "— choose —"),
+        ChooseOne => ("— izvēlieties —", "— choose —"),
         Quality => ("Kvalitāte", "Quality"),
         QualityIntro => (
             "Parakstītie lēmumi salīdzinājumā ar projektiem, no kuriem tie tapa: cik bieži iznākums sakrīt, cik daudz eksperti labo.",

@@ -91,7 +91,7 @@ async fn blind_page(
             p {
                 label for="outcome" { (page.t(T::Outcome)) }
                 select #outcome name="outcome" required {
-                    option value="" { (page.t(T::ChooseRegion)) }
+                    option value="" { (page.t(T::ChooseOne)) }
                     @for o in Outcome::ALL { option value=(o.as_str()) { (crate::routes::pdf::outcome_lv(*o)) } }
                 }
             }

@@ -812,6 +812,7 @@ pub fn record_of(
         stratum: a.stratum(),
         rules: a.rules,
         vote: a.vote.clone(),
+        age: a.age,
         precondition: a.precondition.as_ref().map(|p| p.outcome),
         truth: d.outcome,
         pct: match (a.work_capacity_loss_pct.value, d.work_capacity_loss_pct) {

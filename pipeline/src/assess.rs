@@ -127,7 +127,7 @@ pub fn assess(
         .filter(|o| judged(*o))
         .map(|o| (o, combined_score(rules, &vote, o, w)))
         .collect();
-    let best = best_outcome(rules, &vote, w);
+    let best = best_outcome(rules, &vote, w, age);
 
     let mut a = Assessment {
         rule_set: rules_set.version.to_string(),

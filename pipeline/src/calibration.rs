@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use atzinums_models::Outcome;
 
 use crate::provenance::PipelineConfig;
+use crate::rules::Age;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -63,6 +64,8 @@ pub struct Record {
     pub stratum: String,
     pub rules: Outcome,
     pub vote: BTreeMap<Outcome, f64>,
+    /// The person's age: it limits the outcomes a draft can propose.
+    pub age: Age,
     /// The precondition's outcome, when one stopped the examination.
     pub precondition: Option<Outcome>,
     pub truth: Outcome,
@@ -241,12 +244,13 @@ pub fn judged(o: Outcome) -> bool {
     !matches!(o, Outcome::Premature | Outcome::Incomplete)
 }
 
-/// The judged outcome with the highest combined score; a tie goes to the rules' outcome.
+/// The judged outcome with the highest combined score among those `age` allows (a child's
+/// precedents cannot make an adult's draft child disability); a tie goes to the rules' outcome.
 /// (An outcome neither voted for nor the rules' scores 0 and cannot win.)
-pub fn best_outcome(rules: Outcome, vote: &BTreeMap<Outcome, f64>, w: f64) -> Outcome {
+pub fn best_outcome(rules: Outcome, vote: &BTreeMap<Outcome, f64>, w: f64, age: Age) -> Outcome {
     vote.keys()
         .copied()
-        .filter(|o| judged(*o))
+        .filter(|o| judged(*o) && age.allows(*o))
         .chain([rules])
         .max_by(|a, b| {
             combined_score(rules, vote, *a, w)
@@ -261,7 +265,7 @@ fn score(r: &Record, o: Outcome, w: f64) -> f64 {
 }
 
 fn predict(r: &Record, w: f64) -> Outcome {
-    best_outcome(r.rules, &r.vote, w)
+    best_outcome(r.rules, &r.vote, w, r.age)
 }
 
 #[cfg(test)]
@@ -274,6 +278,10 @@ mod tests {
             stratum: "adult/stable".into(),
             rules,
             vote: BTreeMap::from([(vote_for, 1.0)]),
+            age: Age {
+                years: 40,
+                uncertain_at_threshold: false,
+            },
             precondition: None,
             truth,
             pct: None,
@@ -281,6 +289,38 @@ mod tests {
             cause_right: None,
             opinions: (0, 0),
         }
+    }
+
+    #[test]
+    fn precedents_cannot_propose_an_outcome_the_age_forbids() {
+        let at = |years| Age {
+            years,
+            uncertain_at_threshold: false,
+        };
+        // Every precedent a child's case: an adult's draft still gets an adult outcome.
+        let children = BTreeMap::from([(Outcome::ChildDisability, 1.0)]);
+        assert_eq!(
+            best_outcome(Outcome::GroupIII, &children, 0.3, at(20)),
+            Outcome::GroupIII
+        );
+        assert_eq!(
+            best_outcome(Outcome::ChildDisability, &children, 0.3, at(12)),
+            Outcome::ChildDisability
+        );
+        // And the other way: adult precedents do not give a child a group.
+        let adults = BTreeMap::from([(Outcome::GroupII, 0.8), (Outcome::None, 0.2)]);
+        assert_eq!(
+            best_outcome(Outcome::ChildDisability, &adults, 0.3, at(12)),
+            Outcome::ChildDisability
+        );
+        assert_eq!(
+            best_outcome(Outcome::None, &adults, 0.3, at(12)),
+            Outcome::None
+        );
+        assert_eq!(
+            best_outcome(Outcome::None, &adults, 0.3, at(40)),
+            Outcome::GroupII
+        );
     }
 
     #[test]

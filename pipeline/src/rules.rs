@@ -59,6 +59,16 @@ impl Age {
         self.years < 18
     }
 
+    /// Whether `outcome` can be given at this age: the groups are for adults, child disability
+    /// for those under 18. A draft never proposes what this refuses.
+    pub fn allows(self, outcome: Outcome) -> bool {
+        match outcome {
+            Outcome::GroupI | Outcome::GroupII | Outcome::GroupIII => !self.is_child(),
+            Outcome::ChildDisability => self.is_child(),
+            _ => true,
+        }
+    }
+
     pub fn exemption(self) -> PctExemption {
         if self.is_child() {
             PctExemption::Child
@@ -340,13 +350,13 @@ impl RuleSet {
             })
         };
         let o = fields.outcome;
-        if age.is_child() && matches!(o, Outcome::GroupI | Outcome::GroupII | Outcome::GroupIII) {
+        if !age.allows(o) && age.is_child() {
             add(
                 "adult_group_for_child",
                 format!("{o} is for adults; the person is {} years old", age.years),
             );
         }
-        if !age.is_child() && o == Outcome::ChildDisability {
+        if !age.allows(o) && !age.is_child() {
             add(
                 "child_outcome_for_adult",
                 format!("child_disability for a person of {} years", age.years),

@@ -350,17 +350,18 @@ impl RuleSet {
             })
         };
         let o = fields.outcome;
-        if !age.allows(o) && age.is_child() {
-            add(
-                "adult_group_for_child",
-                format!("{o} is for adults; the person is {} years old", age.years),
-            );
-        }
-        if !age.allows(o) && !age.is_child() {
-            add(
-                "child_outcome_for_adult",
-                format!("child_disability for a person of {} years", age.years),
-            );
+        if !age.allows(o) {
+            if age.is_child() {
+                add(
+                    "adult_group_for_child",
+                    format!("{o} is for adults; the person is {} years old", age.years),
+                );
+            } else {
+                add(
+                    "child_outcome_for_adult",
+                    format!("child_disability for a person of {} years", age.years),
+                );
+            }
         }
         // Predicted disability carries the percentage of the group it anticipates (any band)
         // for a person of working age, none for a child or a pensioner.

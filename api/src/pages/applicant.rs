@@ -196,9 +196,9 @@ async fn apply(State(state): State<AppState>, page: Page, multipart: Multipart) 
             json["person"]["region"] = region.into();
         }
         // Sex is not in a Latvian personal code; the quality team's slices and the dataset
-        // export need it.
-        if let Some(sex) = field("sex").and_then(|s| s.parse::<Sex>().ok()) {
-            json["person"]["sex"] = sex.as_str().into();
+        // export need it. An unknown value is refused (422) by the application's own parsing.
+        if let Some(sex) = field("sex").filter(|s| !s.is_empty()) {
+            json["person"]["sex"] = sex.into();
         }
         if session.role == Role::Representative {
             json["representative"] =

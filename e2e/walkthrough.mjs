@@ -4,7 +4,8 @@
 //
 // Driven by tests/browser_e2e.rs, which starts `atzinums demo` and passes one JSON argument:
 //   { base, chromium, out, applicant, expert, second_expert, official, quality,
-//     documents: [{ path, kind }], draft_timeout_ms, expert_note }
+//     documents: [{ path, kind }], draft_timeout_ms, expert_note,
+//     expert_decides: { outcome, term, cause } }
 // Writes screenshots and report.json (pages with their axe violations, the case id, the PDF)
 // under `out`; the Rust test judges the report. Exits non-zero only when the walk itself fails.
 
@@ -154,6 +155,16 @@ try {
   report.document_marks = await page.locator('pre.document mark').count();
   await examine(page, 'expert-document', response);
   await page.goto(caseUrl);
+  // The expert decides: where the draft proposes another outcome than the one this case was
+  // signed with, the expert changes outcome, percentage, term and cause before approving.
+  const decides = cfg.expert_decides;
+  report.draft_outcome = await page.locator('#outcome').inputValue();
+  if (report.draft_outcome !== decides.outcome) {
+    await page.locator('#outcome').selectOption(decides.outcome);
+    await page.locator('#pct').fill('');
+    await page.locator('#term').selectOption(decides.term);
+    await page.locator('#cause').selectOption(decides.cause);
+  }
   const text = page.locator('#opinion_text');
   await text.fill(`${await text.inputValue()}\n${cfg.expert_note}`);
   response = await submitWith(page, page.locator('button[name=action][value=approve]'));

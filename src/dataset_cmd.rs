@@ -10,6 +10,9 @@ use anyhow::Context;
 use atzinums_inference::device::DeviceChoice;
 use atzinums_inference::embed::{EmbedderSpec, load_embedder};
 use atzinums_ingest::findings::functioning::learned::{self, FunctioningReader};
+use atzinums_ingest::findings::functioning::questionnaire_model::{
+    QUESTIONNAIRE_MODEL, QuestionnaireModel,
+};
 
 use atzinums_eval::SynthOptions;
 use clap::{Args, Subcommand};
@@ -60,6 +63,10 @@ pub enum DatasetCommand {
         /// Heads of the functioning reader (default: the built-in ones).
         #[arg(long, conflicts_with = "rules_only")]
         heads: Option<PathBuf>,
+        /// Write each functioning pair read wrongly or not at all to this file, one JSON object
+        /// per line with the statements read (it quotes the documents: synthetic data only).
+        #[arg(long)]
+        mismatches: Option<PathBuf>,
     },
     /// Train the functioning reader's heads on a decided archive (labels from decision.json).
     TrainFunctioning {
@@ -104,6 +111,7 @@ pub fn dataset(command: DatasetCommand, data_dir: &Path) -> anyhow::Result<()> {
             cases,
             rules_only,
             heads,
+            mismatches,
         } => {
             let reader = if rules_only {
                 None
@@ -114,6 +122,9 @@ pub fn dataset(command: DatasetCommand, data_dir: &Path) -> anyhow::Result<()> {
             let quality = atzinums_eval::ingest_quality::score(&dir, cases, reader.as_ref())?;
             print!("{quality}");
             println!("({:.1} s)", started.elapsed().as_secs_f64());
+            if let Some(path) = mismatches {
+                write_mismatches(&path, &quality.functioning_mismatches)?;
+            }
             return Ok(());
         }
         DatasetCommand::TrainFunctioning { dir, cases, out } => {
@@ -126,6 +137,18 @@ pub fn dataset(command: DatasetCommand, data_dir: &Path) -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+fn write_mismatches(
+    path: &Path,
+    mismatches: &[atzinums_eval::ingest_quality::FunctioningMismatch],
+) -> anyhow::Result<()> {
+    let mut lines = String::new();
+    for m in mismatches {
+        lines.push_str(&serde_json::to_string(m)?);
+        lines.push('\n');
+    }
+    std::fs::write(path, lines).with_context(|| format!("writing {}", path.display()))
 }
 
 /// The functioning reader: the heads in `heads` on the default embedder, else the built-in ones.
@@ -166,6 +189,21 @@ fn train_functioning(dir: &Path, cases: usize, out: &Path, data_dir: &Path) -> a
             head.card().train_accuracy
         );
     }
+    let questionnaires = QuestionnaireModel::fit(&set.forms, &set.source);
+    let path = out.join(format!("{QUESTIONNAIRE_MODEL}.json"));
+    std::fs::write(&path, serde_json::to_vec_pretty(&questionnaires)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    let shifts: Vec<String> = questionnaires
+        .shifts
+        .iter()
+        .map(|(s, share)| format!("{s:+}: {share:.2}"))
+        .collect();
+    println!(
+        "{QUESTIONNAIRE_MODEL}: {} forms, {} questions known; self-rating against the decision {}",
+        questionnaires.forms,
+        questionnaires.questions.len(),
+        shifts.join(", ")
+    );
     println!(
         "trained in {:.1} s; wrote {}",
         started.elapsed().as_secs_f64(),

@@ -287,6 +287,12 @@ impl Drafter {
                     sha256: head.card().weights_sha256.clone(),
                 });
             }
+            let questionnaire = r.questionnaire();
+            models.push(ModelRef {
+                role: format!("functioning_heads/{}", questionnaire.task),
+                id: questionnaire.training_source.clone(),
+                sha256: questionnaire.sha256(),
+            });
         }
         models
     }

@@ -50,8 +50,10 @@ fn missing_prerequisites(repo: &Path) -> Vec<String> {
 
 /// Two PDFs of one synthetic first application decided as a disability group: its referral
 /// 088/u (diagnoses, treatment since) and the applicant's functioning self-assessment — what a
-/// complete application needs, so the draft proposes a group and a certificate follows.
-fn two_pdfs(data: &Path, root: &Path) -> Vec<Value> {
+/// complete application needs — and the decision the archive signed for it. The walk's expert
+/// signs that decision's outcome, changing the draft's where it differs, so a certificate
+/// follows whatever the draft proposed.
+fn two_pdfs(data: &Path, root: &Path) -> (Vec<Value>, Value) {
     let out = root.join("applications");
     stdout_of(&atzinums(
         data,
@@ -98,7 +100,7 @@ fn two_pdfs(data: &Path, root: &Path) -> Vec<Value> {
             })
             .collect();
         if chosen.len() == 2 {
-            return chosen;
+            return (chosen, truth);
         }
     }
     panic!("no synthetic first application decided as a group has both documents");
@@ -130,7 +132,7 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let data = data_dir(tmp.path());
-    let documents = two_pdfs(&data, tmp.path());
+    let (documents, decided) = two_pdfs(&data, tmp.path());
     let demo = Demo::start(&data, 0);
     let base = demo.base.clone();
 
@@ -152,6 +154,12 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
         "documents": documents,
         "draft_timeout_ms": DRAFTED.as_millis() as u64,
         "expert_note": EXPERT_NOTE,
+        // The applicant (sample person 1) is past pension age: a group carries no percentage.
+        "expert_decides": {
+            "outcome": decided["outcome"],
+            "term": decided["term"],
+            "cause": decided["cause"],
+        },
     });
     let walked = Command::new("node")
         .arg(repo.join("e2e/walkthrough.mjs"))
@@ -279,9 +287,20 @@ fn an_application_goes_from_browser_upload_to_signed_decision() {
             .any(|a| a["by_role"] == "expert"),
         "the export lists the expert's reads"
     );
-    // The quality console counts the decision just signed, its outcome as drafted.
+    // The quality console counts the decision just signed, and whether its outcome is the
+    // draft's (the expert changes it where the draft proposed another).
     let week = report["quality_week"].as_str().unwrap_or_default();
-    assert!(week.contains("100.0 %"), "one signed, as drafted: {week}");
+    let as_drafted = if report["draft_outcome"] == decided["outcome"] {
+        "100.0 %"
+    } else {
+        "0.0 %"
+    };
+    let columns: Vec<&str> = week.split('\t').collect();
+    assert_eq!(
+        columns.get(1..3),
+        Some(&["1", as_drafted][..]),
+        "one signed, {as_drafted} as drafted: {week}"
+    );
     // The blind second reading shows the case without the draft or the decision (the
     // expert's edit is in both), and the console counts the pair.
     let blind = report["second_reading_text"].as_str().unwrap_or_default();

@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use atzinums_ingest::findings::functioning::{learned::Example, training_examples};
+use atzinums_ingest::findings::functioning::questionnaire_model::TrainingForm;
+use atzinums_ingest::findings::functioning::{
+    answered_questions, learned::Example, training_examples,
+};
 use atzinums_ingest::findings::sections;
 use atzinums_ingest::{ExtractOptions, extract_in_process};
 use atzinums_models::Domain;
@@ -16,6 +19,8 @@ use crate::dataset::{DatasetError, read_dataset};
 #[derive(Debug, Clone)]
 pub struct TrainingSet {
     pub examples: Vec<Example>,
+    /// Each document's questionnaire answers (documents with any), with the decided levels.
+    pub forms: Vec<TrainingForm>,
     pub cases: usize,
     pub documents: usize,
     /// For the heads' cards: the archive's name and size.
@@ -29,7 +34,7 @@ pub fn collect(dir: &Path, limit: usize) -> Result<TrainingSet, DatasetError> {
         ocr: false,
         ..ExtractOptions::default()
     };
-    let (mut examples, mut cases, mut documents) = (Vec::new(), 0, 0);
+    let (mut examples, mut forms, mut cases, mut documents) = (Vec::new(), Vec::new(), 0, 0);
     for case in dataset
         .cases
         .iter()
@@ -54,9 +59,17 @@ pub fn collect(dir: &Path, limit: usize) -> Result<TrainingSet, DatasetError> {
                 continue;
             };
             documents += 1;
+            let mut answers = Vec::new();
             for page in &extracted.pages {
                 let sections = sections::find(&page.text);
                 examples.extend(training_examples(&page.text, &sections, &decided));
+                answers.extend(answered_questions(&page.text));
+            }
+            if !answers.is_empty() {
+                forms.push(TrainingForm {
+                    answers,
+                    decided: decided.clone(),
+                });
             }
         }
     }
@@ -66,6 +79,7 @@ pub fn collect(dir: &Path, limit: usize) -> Result<TrainingSet, DatasetError> {
     );
     Ok(TrainingSet {
         examples,
+        forms,
         cases,
         documents,
         source,

@@ -46,6 +46,30 @@ pub struct IngestQuality {
     pub treatment_cases: usize,
     pub treatment_found: usize,
     pub treatment_mean_abs_error_months: f64,
+    /// Every (document, domain) pair read wrongly or not at all, with what was read: for error
+    /// analysis on synthetic data (it quotes the documents).
+    #[serde(skip)]
+    pub functioning_mismatches: Vec<FunctioningMismatch>,
+}
+
+/// A (document, domain) pair whose level was missed or read wrongly.
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctioningMismatch {
+    pub case: String,
+    pub file: String,
+    pub domain: Domain,
+    pub truth: u8,
+    /// The median of the statements' levels; `None` when nothing was stated.
+    pub got: Option<u8>,
+    pub statements: Vec<StatedLevel>,
+}
+
+/// One functioning finding of the document for the pair's domain.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatedLevel {
+    pub level: u8,
+    pub by: GradedBy,
+    pub quote: String,
 }
 
 impl IngestQuality {
@@ -71,6 +95,13 @@ impl IngestQuality {
     pub fn functioning_coverage(&self) -> f64 {
         ratio(self.functioning_found, self.functioning_pairs)
     }
+}
+
+/// The median level of a pair's statements (the lower middle one for an even count).
+fn median_level(stated: &[StatedLevel]) -> u8 {
+    let mut levels: Vec<u8> = stated.iter().map(|s| s.level).collect();
+    levels.sort_unstable();
+    levels[(levels.len() - 1) / 2]
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -222,7 +253,7 @@ pub fn score(
                 .count();
 
             // Functioning: the document's median statement per domain against its truth.
-            let mut stated: BTreeMap<Domain, Vec<(u8, GradedBy)>> = BTreeMap::new();
+            let mut stated: BTreeMap<Domain, Vec<StatedLevel>> = BTreeMap::new();
             for f in &findings {
                 if let FindingKind::Functioning {
                     domain,
@@ -233,29 +264,40 @@ pub fn score(
                 {
                     q.functioning_statements += 1;
                     q.functioning_model_statements += usize::from(by == GradedBy::Model);
-                    stated
-                        .entry(domain)
-                        .or_default()
-                        .push((qualifier.value(), by));
+                    stated.entry(domain).or_default().push(StatedLevel {
+                        level: qualifier.value(),
+                        by,
+                        quote: f.at.quote.clone(),
+                    });
                 }
             }
             for (domain, level) in doc["functioning"].as_object().into_iter().flatten() {
                 let Ok(domain) = domain.parse::<Domain>() else {
                     continue;
                 };
-                let Some(level) = level.as_u64() else {
+                let Some(level) = level.as_u64().and_then(|l| u8::try_from(l).ok()) else {
                     continue;
                 };
                 q.functioning_pairs += 1;
-                let key = match stated.get_mut(&domain) {
-                    Some(levels) => {
-                        levels.sort_unstable_by_key(|(l, _)| *l);
-                        let got = u64::from(levels[(levels.len() - 1) / 2].0);
+                let levels = stated.get_mut(&domain);
+                let got = levels.as_ref().map(|levels| median_level(levels));
+                if got != Some(level) {
+                    q.functioning_mismatches.push(FunctioningMismatch {
+                        case: case.case.case_id.as_str().to_owned(),
+                        file: file.to_string(),
+                        domain,
+                        truth: level,
+                        got,
+                        statements: levels.as_deref().cloned().unwrap_or_default(),
+                    });
+                }
+                let key = match (levels, got) {
+                    (Some(levels), Some(got)) => {
                         q.functioning_found += 1;
                         q.functioning_exact += usize::from(got == level);
                         let source = match (
-                            levels.iter().any(|(_, by)| *by == GradedBy::Rules),
-                            levels.iter().any(|(_, by)| *by == GradedBy::Model),
+                            levels.iter().any(|s| s.by == GradedBy::Rules),
+                            levels.iter().any(|s| s.by == GradedBy::Model),
                         ) {
                             (true, false) => "rules",
                             (false, true) => "model",
@@ -267,7 +309,7 @@ pub fn score(
                         q.functioning_within_one += usize::from(got.abs_diff(level) <= 1);
                         format!("{level}→{got}")
                     }
-                    None => format!("{level}→-"),
+                    _ => format!("{level}→-"),
                 };
                 *q.functioning_confusion.entry(key).or_default() += 1;
             }

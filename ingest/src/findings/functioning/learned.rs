@@ -6,6 +6,9 @@
 //! statement with its domain ("Pašaprūpe: …"); the words after such a label, with the level the
 //! signed decision gave that domain, teach what unlabelled sentences mean. Sentences of sections
 //! that never describe functioning (complaints, history, diagnoses, treatment) teach "none".
+//!
+//! Beside the heads, the reader holds the archive's questionnaire model (see
+//! [`super::questionnaire_model`]), which reads a self-assessment form's answers per domain.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,6 +18,8 @@ use atzinums_inference::device::DeviceChoice;
 use atzinums_inference::embed::{CachedEmbedder, EmbedKind, Embedder, EmbedderSpec, load_embedder};
 use atzinums_inference::heads::{LinearHead, TrainOptions};
 use atzinums_models::Domain;
+
+use super::questionnaire_model::{QUESTIONNAIRE_MODEL, QuestionnaireModel};
 
 pub const DOMAIN_HEAD: &str = "functioning-domain";
 pub const LEVEL_HEAD: &str = "functioning-level";
@@ -55,6 +60,7 @@ pub struct FunctioningReader {
     embedder: Arc<CachedEmbedder>,
     domain: LinearHead,
     level: LinearHead,
+    questionnaire: QuestionnaireModel,
     /// Below this the sentence is taken to say nothing of functioning.
     min_domain_probability: f32,
 }
@@ -66,6 +72,7 @@ impl FunctioningReader {
         embedder: Arc<dyn Embedder>,
         domain: LinearHead,
         level: LinearHead,
+        questionnaire: QuestionnaireModel,
     ) -> Result<Self, InferenceError> {
         let wrong = |reason: String| InferenceError::Training(reason);
         for (head, task, labels) in [
@@ -92,6 +99,7 @@ impl FunctioningReader {
             embedder: Arc::new(CachedEmbedder::new(embedder, remembered_sentences())),
             domain,
             level,
+            questionnaire,
             min_domain_probability: 0.5,
         })
     }
@@ -112,7 +120,11 @@ impl FunctioningReader {
             include_bytes!("../../../heads/functioning-level.safetensors"),
             LEVEL_HEAD,
         )?;
-        Self::new(embedder, domain, level)
+        let questionnaire = questionnaire_from(
+            include_bytes!("../../../heads/functioning-questionnaire.json"),
+            Path::new("ingest/heads"),
+        )?;
+        Self::new(embedder, domain, level, questionnaire)
     }
 
     /// The built-in heads on the default embedder placed by `atzinums setup` in `data_dir`.
@@ -121,15 +133,26 @@ impl FunctioningReader {
         Self::builtin(Arc::new(load_embedder(&spec, DeviceChoice::Cpu, 1)?))
     }
 
-    /// Loads `functioning-domain` and `functioning-level` from `dir`.
+    /// Loads `functioning-domain`, `functioning-level` and `functioning-questionnaire` from `dir`.
     pub fn load(embedder: Arc<dyn Embedder>, dir: &Path) -> Result<Self, InferenceError> {
         let domain = LinearHead::load(dir, DOMAIN_HEAD)?;
         let level = LinearHead::load(dir, LEVEL_HEAD)?;
-        Self::new(embedder, domain, level)
+        let path = dir.join(format!("{QUESTIONNAIRE_MODEL}.json"));
+        let bytes = std::fs::read(&path).map_err(|e| {
+            InferenceError::Training(format!(
+                "{}: {e}; train it with `atzinums dataset train-functioning`",
+                path.display()
+            ))
+        })?;
+        Self::new(embedder, domain, level, questionnaire_from(&bytes, dir)?)
     }
 
     pub fn heads(&self) -> [&LinearHead; 2] {
         [&self.domain, &self.level]
+    }
+
+    pub fn questionnaire(&self) -> &QuestionnaireModel {
+        &self.questionnaire
     }
 
     /// Sentences answered from memory and sentences embedded, since loading.
@@ -220,6 +243,12 @@ pub fn train(
     Ok((domain, level))
 }
 
+fn questionnaire_from(bytes: &[u8], dir: &Path) -> Result<QuestionnaireModel, InferenceError> {
+    QuestionnaireModel::from_json(bytes).map_err(|e| {
+        InferenceError::Training(format!("{QUESTIONNAIRE_MODEL} in {}: {e}", dir.display()))
+    })
+}
+
 fn domain_labels() -> Vec<&'static str> {
     std::iter::once(NO_DOMAIN)
         .chain(Domain::ALL.iter().map(|d| d.as_str()))
@@ -281,6 +310,10 @@ mod tests {
         }
     }
 
+    fn no_questionnaires() -> QuestionnaireModel {
+        QuestionnaireModel::fit(&[], "test")
+    }
+
     fn trained() -> (LinearHead, LinearHead) {
         let examples = [
             example("Staigā patstāvīgi.", Some(Domain::Mobility), Some(0)),
@@ -302,7 +335,9 @@ mod tests {
             5,
             "only examples with a level teach levels"
         );
-        let reader = FunctioningReader::new(Arc::new(Words(WORDS)), domain, level).unwrap();
+        let reader =
+            FunctioningReader::new(Arc::new(Words(WORDS)), domain, level, no_questionnaires())
+                .unwrap();
         let got = reader
             .read(&[
                 "Ģērbjas tikai ar palīdzību.",
@@ -335,15 +370,21 @@ mod tests {
                 "-"
             }
         }
-        let err = FunctioningReader::new(Arc::new(Other), domain.clone(), level.clone())
-            .err()
-            .expect("another embedder's heads are refused")
-            .to_string();
+        let err = FunctioningReader::new(
+            Arc::new(Other),
+            domain.clone(),
+            level.clone(),
+            no_questionnaires(),
+        )
+        .err()
+        .expect("another embedder's heads are refused")
+        .to_string();
         assert!(err.contains("trained on words vectors"), "{err}");
-        let err = FunctioningReader::new(Arc::new(Words(WORDS)), level, domain)
-            .err()
-            .expect("swapped heads are refused")
-            .to_string();
+        let err =
+            FunctioningReader::new(Arc::new(Words(WORDS)), level, domain, no_questionnaires())
+                .err()
+                .expect("swapped heads are refused")
+                .to_string();
         assert!(err.contains("was expected"), "{err}");
     }
 }

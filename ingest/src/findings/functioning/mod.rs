@@ -10,6 +10,7 @@
 pub mod learned;
 mod lexicon;
 mod questionnaire;
+pub mod questionnaire_model;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -22,6 +23,7 @@ use super::sections::{Section, SectionKind};
 use super::{Finding, FindingKind, provenance};
 use learned::{Example, FunctioningReader};
 use lexicon::*;
+use questionnaire_model::{AnsweredQuestion, QuestionnaireModel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,7 +86,12 @@ pub fn find(
     measured: &[Finding],
     reader: Option<&FunctioningReader>,
 ) -> Result<Vec<Finding>, atzinums_inference::InferenceError> {
-    let (mut out, statements) = read_page(page, text, measured);
+    let (mut out, statements) = read_page(
+        page,
+        text,
+        measured,
+        reader.map(FunctioningReader::questionnaire),
+    );
     let Some(reader) = reader else {
         let graded: Vec<Statement> = statements
             .into_iter()
@@ -217,18 +224,83 @@ pub fn training_examples(
         .collect()
 }
 
+/// The answered questions of a page's questionnaires, for fitting a [`QuestionnaireModel`].
+pub fn answered_questions(text: &str) -> Vec<AnsweredQuestion> {
+    questionnaire::find(text)
+        .into_iter()
+        .map(|a| AnsweredQuestion {
+            question: text[a.question].to_string(),
+            answer: a.level,
+        })
+        .collect()
+}
+
 /// The questionnaire and measurement findings of a page, and its running-text statements.
-fn read_page(page: u32, text: &str, measured: &[Finding]) -> (Vec<Finding>, Vec<Statement>) {
+///
+/// With a questionnaire `model`, a form grades each domain once, at the level the model reads from
+/// all the page's answers on that domain (marked [`GradedBy::Model`]), citing the answer closest
+/// to that level: one form is one statement, however many questions it asks about a domain, so
+/// it does not outvote the other documents in the case file. Without a model, or for a domain
+/// none of whose questions the model knows, each answer grades its domain at its own step on the
+/// scale.
+fn read_page(
+    page: u32,
+    text: &str,
+    measured: &[Finding],
+    model: Option<&QuestionnaireModel>,
+) -> (Vec<Finding>, Vec<Statement>) {
     let mut out = Vec::new();
     let answers = questionnaire::find(text);
-    for a in &answers {
-        let question = text[a.question.clone()].to_lowercase();
-        for domain in domains_in(&question) {
+    let answer_domains: Vec<Vec<Domain>> = answers
+        .iter()
+        .map(|a| {
+            let question = text[a.question.clone()].to_lowercase();
+            let named = domains_in(&question);
+            match model {
+                Some(m) if named.is_empty() => m.domain_of(&question).into_iter().collect(),
+                _ => named,
+            }
+        })
+        .collect();
+    let form_levels: BTreeMap<Domain, u8> = model.map_or_else(BTreeMap::new, |m| {
+        Domain::ALL
+            .iter()
+            .filter_map(|d| {
+                let on_domain: Vec<(&str, u8)> = answers
+                    .iter()
+                    .zip(&answer_domains)
+                    .filter(|(_, domains)| domains.contains(d))
+                    .map(|(a, _)| (&text[a.question.clone()], a.level))
+                    .collect();
+                Some((*d, m.read(&on_domain)?.level))
+            })
+            .collect()
+    });
+    for (domain, level) in &form_levels {
+        let cited = answers
+            .iter()
+            .zip(&answer_domains)
+            .filter(|(_, domains)| domains.contains(domain))
+            .min_by_key(|(a, _)| a.level.abs_diff(*level))
+            .map(|(a, _)| a)
+            .expect("a form level comes from answers on its domain");
+        out.push(finding(
+            page,
+            text,
+            cited.question.start..cited.answer.end,
+            *domain,
+            *level,
+            Polarity::Affirmed,
+            GradedBy::Model,
+        ));
+    }
+    for (a, domains) in answers.iter().zip(&answer_domains) {
+        for domain in domains.iter().filter(|d| !form_levels.contains_key(d)) {
             out.push(finding(
                 page,
                 text,
                 a.question.start..a.answer.end,
-                domain,
+                *domain,
                 a.level,
                 Polarity::Affirmed,
                 GradedBy::Rules,

@@ -8,16 +8,19 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+// `(?s)`: a question wrapped onto the next line holds a newline (see `logical_lines`).
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*\d{1,2}[.)]\s+(.{6,}\?)\s*$").expect("valid question pattern")
+    Regex::new(r"(?s)^\s*\d{1,2}[.)]\s+(.{6,}\?)\s*$").expect("valid question pattern")
 });
+static NUMBERED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*\d{1,2}[.)]\s+\S").expect("valid numbered pattern"));
 static OPTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:\[\s*([xX✓✔•])?\s*\]|\(\s*([xX✓✔•])?\s*\)|([☐☒☑]))\s*(.+?)\s*$")
         .expect("valid option pattern")
 });
 /// "12. Vai Jūs varat …? – Varu ar nelielām grūtībām": the answer written after the question.
 static INLINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*\d{1,2}[.)]\s+(.{6,}?\?)\s*[-–—:]\s*(\S.*?)\s*$")
+    Regex::new(r"(?s)^\s*\d{1,2}[.)]\s+(.{6,}?\?)\s*[-–—:]\s*(\S.*?)\s*$")
         .expect("valid inline pattern")
 });
 
@@ -41,25 +44,76 @@ pub struct Answer {
     pub block: Range<usize>,
 }
 
-pub fn find(text: &str) -> Vec<Answer> {
-    let mut lines = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        lines.push((offset, line.trim_end_matches('\n')));
-        offset += line.len();
+/// The step of the scale an answer's words name ("Varu ar nelielām grūtībām": 1).
+fn scale_level(answer: &str) -> Option<u8> {
+    let words = answer
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    SCALE
+        .iter()
+        .find(|(scale, _)| words.contains(scale))
+        .map(|(_, level)| *level)
+}
+
+/// A numbered item that a fixed-width text export cut short: its question has no '?' yet, or
+/// the answer after it does not yet name a step of the scale.
+fn cut_short(line: &str) -> bool {
+    if !NUMBERED.is_match(line) {
+        return false;
     }
+    match line.find('?') {
+        None => true,
+        Some(q) => {
+            let after =
+                line[q + 1..].trim_start_matches(|c: char| c.is_whitespace() || "-–—:".contains(c));
+            !after.is_empty() && scale_level(after).is_none()
+        }
+    }
+}
+
+/// The lines of `text` with their byte offsets; a numbered item wrapped onto following lines
+/// (at most two) is one line again, its slice of `text` keeping the line breaks.
+fn logical_lines(text: &str) -> Vec<(usize, &str)> {
+    let mut lines: Vec<(usize, &str, usize)> = Vec::new();
+    let mut offset = 0;
+    for physical in text.split_inclusive('\n') {
+        let line = physical.trim_end_matches('\n');
+        let continues = !line.trim().is_empty()
+            && !NUMBERED.is_match(line)
+            && !OPTION.is_match(line)
+            && lines
+                .last()
+                .is_some_and(|(_, last, joined)| *joined < 2 && cut_short(last));
+        match lines.last_mut() {
+            Some((start, last, joined)) if continues => {
+                *last = &text[*start..offset + line.len()];
+                *joined += 1;
+            }
+            _ => lines.push((offset, line, 0)),
+        }
+        offset += physical.len();
+    }
+    lines
+        .into_iter()
+        .map(|(start, line, _)| (start, line))
+        .collect()
+}
+
+pub fn find(text: &str) -> Vec<Answer> {
+    let lines = logical_lines(text);
     let mut answers = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let (start, line) = lines[i];
         if let Some(c) = INLINE.captures(line) {
             let (q, a) = (c.get(1).expect("question"), c.get(2).expect("answer"));
-            let answer = a.as_str().to_lowercase();
-            if let Some((_, level)) = SCALE.iter().find(|(words, _)| answer.contains(words)) {
+            if let Some(level) = scale_level(a.as_str()) {
                 answers.push(Answer {
                     question: start + q.start()..start + q.end(),
                     answer: start + a.start()..start + a.end(),
-                    level: *level,
+                    level,
                     block: start..start + line.len(),
                 });
             }
@@ -136,5 +190,25 @@ mod tests {
                     6. Vai Jūs orientējaties svešā vietā? - Varu tikai ar citas personas palīdzību\n";
         let answers = find(text);
         assert_eq!(answers.iter().map(|a| a.level).collect::<Vec<_>>(), [2, 3]);
+    }
+
+    #[test]
+    fn questions_and_answers_wrapped_by_a_text_export_are_joined() {
+        let text = "18. Vai Jūs varat kontrolēt savas emocijas un uzvedību saskarsmē ar\ncitiem?\n    \
+                    [ ] Varu bez grūtībām\n    [X] Varu ar nelielām grūtībām\n    [ ] Nevaru vispār\n\
+                    19. Vai Jūs varat strādāt savā līdzšinējā vai citā darbā? - Varu tikai ar citas personas\n\
+                    palīdzību\n\nPapildu informācija:\nĀtri nogurstu.\n";
+        let answers = find(text);
+        // The second of three options is the middle of the scale.
+        assert_eq!(answers.iter().map(|a| a.level).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(
+            &text[answers[0].question.clone()],
+            "Vai Jūs varat kontrolēt savas emocijas un uzvedību saskarsmē ar\ncitiem?"
+        );
+        assert_eq!(
+            &text[answers[1].answer.clone()],
+            "Varu tikai ar citas personas\npalīdzību"
+        );
+        assert!(!text[answers[1].block.clone()].contains("Papildu"));
     }
 }

@@ -279,7 +279,7 @@ pub fn score(
                     continue;
                 };
                 q.functioning_pairs += 1;
-                let levels = stated.get_mut(&domain);
+                let levels = stated.get(&domain);
                 let got = levels.as_ref().map(|levels| median_level(levels));
                 if got != Some(level) {
                     q.functioning_mismatches.push(FunctioningMismatch {
@@ -288,7 +288,7 @@ pub fn score(
                         domain,
                         truth: level,
                         got,
-                        statements: levels.as_deref().cloned().unwrap_or_default(),
+                        statements: levels.cloned().unwrap_or_default(),
                     });
                 }
                 let key = match (levels, got) {

@@ -141,13 +141,13 @@ impl QuestionnaireModel {
             for ((answers, decided), w) in coded.iter().zip(&weights) {
                 for (s, weight) in SHIFTS.iter().zip(w) {
                     for (i, domain, answer) in answers {
-                        let level = shifted(decided.get(domain).copied(), *s);
-                        if let Some(level) = level {
-                            counts[*i][usize::from(level)][usize::from(*answer)] += weight;
+                        if let Some(level) = decided.get(domain) {
+                            counts[*i][usize::from(shifted(*level, *s))][usize::from(*answer)] +=
+                                weight;
                         }
                     }
                     for level in decided.values() {
-                        prior[usize::from(shifted(Some(*level), *s).unwrap_or(0))] += weight;
+                        prior[usize::from(shifted(*level, *s))] += weight;
                     }
                 }
                 for (t, weight) in shift_totals.iter_mut().zip(w) {
@@ -248,7 +248,7 @@ impl QuestionnaireModel {
                     + answers
                         .iter()
                         .filter_map(|(i, domain, answer)| {
-                            let level = shifted(decided.get(domain).copied(), *s)?;
+                            let level = shifted(*decided.get(domain)?, *s);
                             Some(self.answer_probability(Some(*i), level, *answer).ln())
                         })
                         .sum::<f64>()
@@ -261,8 +261,9 @@ impl QuestionnaireModel {
     }
 }
 
-fn shifted(level: Option<u8>, shift: i8) -> Option<u8> {
-    level.map(|l| (i16::from(l) + i16::from(shift)).clamp(0, 4) as u8)
+/// `level` moved by `shift`, kept on the 0..=4 scale.
+fn shifted(level: u8, shift: i8) -> u8 {
+    (i16::from(level) + i16::from(shift)).clamp(0, 4) as u8
 }
 
 /// Questions asked at least [`MIN_ANSWERS`] times, each with its domain: the one the lexicon

@@ -314,6 +314,9 @@ pub struct GenBenchRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct GenBenchReport {
+    /// Which of our forwards ran: `cpu` (the default on CPUs) or `candle`
+    /// (`ATZINUMS_DECODER=candle`).
+    pub decoder_engine: &'static str,
     pub threads: usize,
     pub rounds: usize,
     /// Best round per engine.
@@ -476,6 +479,7 @@ pub fn bench_generator(
         Some(f(ours) / f(theirs))
     };
     Ok(GenBenchReport {
+        decoder_engine: generator.decoder.engine(),
         threads,
         rounds: rounds.max(1),
         ratio_prompt: ratio(|r| r.prompt_tokens_per_s),

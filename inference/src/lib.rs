@@ -12,6 +12,7 @@ pub mod generate;
 pub mod heads;
 pub mod manifest;
 pub mod setup;
+mod vnni;
 
 pub use error::{InferenceError, ModelError};
 

@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 
 use atzinums_inference::InferenceError;
 use atzinums_inference::generate::{
-    Decoder, Finish, GenerateOptions, Generator, GgufGenerator, LoadOptions, Sampling, Schema,
+    Decoder, EngineChoice, Finish, GenerateOptions, Generator, GgufGenerator, LoadOptions,
+    Sampling, Schema,
 };
 use common::{GEMMA, SMOLLM, generate_models, load_generator};
 
@@ -398,5 +399,73 @@ fn gemma_sliding_window_is_consistent() {
         let diff = incremental_vs_full(&g.decoder, &ids, split);
         eprintln!("split {split}: incremental vs full, max |Δlogit| {diff}");
         assert!(diff < F32_TOLERANCE, "split {split}: max |Δlogit| {diff}");
+    }
+}
+
+/// Largest |Δlogit| between two decoders over every position of `ids` and then three decode
+/// steps on the cache.
+fn engines_differ_by(a: &Decoder, b: &Decoder, ids: &[u32]) -> f32 {
+    let worst = |x: &[f32], y: &[f32]| {
+        x.iter()
+            .zip(y)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0f32, f32::max)
+    };
+    let (mut ca, mut cb) = (a.new_cache(), b.new_cache());
+    let ra = a
+        .forward(ids, &mut ca, true)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
+    let rb = b
+        .forward(ids, &mut cb, true)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
+    let mut diff = ra
+        .iter()
+        .zip(&rb)
+        .map(|(x, y)| worst(x, y))
+        .fold(0f32, f32::max);
+    for &t in &ids[1..4] {
+        let la = Decoder::last_row(&a.forward(&[t], &mut ca, false).unwrap()).unwrap();
+        let lb = Decoder::last_row(&b.forward(&[t], &mut cb, false).unwrap()).unwrap();
+        diff = diff.max(worst(&la, &lb));
+    }
+    diff
+}
+
+/// The CPU engine (our loops and threads, the default on CPUs) against candle's tensor ops on
+/// f32 weights: the same function up to f32 rounding ([`F32_TOLERANCE`]). candle's forward is
+/// the one checked against an independent numpy decoder (`inference/README.md`).
+#[test]
+fn cpu_engine_matches_the_candle_engine() {
+    for (file, window) in [(SMOLLM, None), (GEMMA, Some(5))] {
+        let load = |engine| {
+            let mut g = load_generator(
+                file,
+                &LoadOptions {
+                    engine,
+                    ..f32_load()
+                },
+            );
+            if window.is_some() {
+                // A window shorter than the prompt, so local layers mask.
+                g.decoder.config.sliding_window = window;
+            }
+            g
+        };
+        let ours = load(EngineChoice::Auto);
+        let candle = load(EngineChoice::Candle);
+        assert_eq!(
+            (ours.decoder.engine(), candle.decoder.engine()),
+            ("cpu", "candle")
+        );
+        let ids = ours
+            .tokenize("Pacientam ir hroniskas muguras sāpes, kas ierobežo staigāšanu.")
+            .unwrap();
+        let diff = engines_differ_by(&ours.decoder, &candle.decoder, &ids);
+        eprintln!("{file}: cpu vs candle engine, max |Δlogit| {diff}");
+        assert!(diff < F32_TOLERANCE, "{file}: max |Δlogit| {diff}");
     }
 }

@@ -2,34 +2,24 @@
 //! to candle's `QMatMul` elsewhere (other CPUs, GPUs, odd shapes).
 //!
 //! Why: candle's generic Q4_0 path makes one dot-product call per (token, output) pair and
-//! converts fp16 scales on every call; profiling showed 70% of e5's time there. Here the weight
-//! blocks are laid out once at load (nibbles widened to bytes, scales to f32: the same values, no
-//! re-quantisation), activations are quantised to int8 per 32-block as Q8_0 does (round to
-//! nearest even, like the reference), and a 4-row × 4-token register tile accumulates with
-//! `vpdpbusd` (unsigned nibble × signed int8), two blocks per instruction. The nibble offset of
-//! 8 is folded in through the activation block sums. Token chunks run in parallel on rayon.
+//! converts fp16 scales on every call; profiling showed 70% of e5's time there. The kernel
+//! (`crate::vnni`: nibbles widened to bytes once at load, a 4-row × 4-token `vpdpbusd` tile) is
+//! shared with the generator; here token chunks run in parallel on rayon, with the bias and
+//! GELU in the epilogue.
 
-use candle_core::quantized::{QMatMul, QTensor};
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Module, Storage, Tensor};
 
-const QK: usize = 32;
+use crate::vnni::{self, Packed};
 
 pub(crate) struct Q4Linear {
     /// candle's own path, kept only where our kernel cannot run.
     fallback: Option<QMatMul>,
     bias: Tensor,
+    bias_values: Vec<f32>,
     packed: Option<Packed>,
     /// Apply exact (erf) GELU to the output, fused into the kernel's epilogue.
     gelu: bool,
-}
-
-/// Weights laid out for the kernel: `w[o][k]` as unsigned 4-bit values in bytes, `dw[o][block]`.
-struct Packed {
-    rows: usize,
-    k: usize,
-    w: Vec<u8>,
-    dw: Vec<f32>,
-    bias: Vec<f32>,
 }
 
 impl Q4Linear {
@@ -52,14 +42,10 @@ impl Q4Linear {
     ) -> candle_core::Result<Q4Linear> {
         let (rows, k) = qt.shape().dims2()?;
         let device = qt.device();
-        let packed = (allow_kernel
-            && device.is_cpu()
-            && kernel_available()
-            && k.is_multiple_of(2 * QK)
-            && rows.is_multiple_of(4))
-        .then(|| pack(raw, rows, k, &bias));
+        let packed = (allow_kernel && device.is_cpu() && vnni::available() && vnni::fits(rows, k))
+            .then(|| Packed::from_ggml(GgmlDType::Q4_0, raw, rows, k, false));
         let n = bias.len();
-        let bias_t = Tensor::from_vec(bias, n, &device)?;
+        let bias_t = Tensor::from_vec(bias.clone(), n, &device)?;
         let fallback = if packed.is_some() {
             None
         } else {
@@ -68,30 +54,10 @@ impl Q4Linear {
         Ok(Q4Linear {
             fallback,
             bias: bias_t,
+            bias_values: bias,
             packed,
             gelu,
         })
-    }
-}
-
-fn pack(raw: &[u8], rows: usize, k: usize, bias: &[f32]) -> Packed {
-    let nb = k / QK;
-    let mut w = vec![0u8; rows * k];
-    let mut dw = vec![0f32; rows * nb];
-    for (i, block) in raw.chunks_exact(2 + QK / 2).enumerate() {
-        dw[i] = half::f16::from_le_bytes([block[0], block[1]]).to_f32();
-        let out = &mut w[i * QK..(i + 1) * QK];
-        for (j, &q) in block[2..].iter().enumerate() {
-            out[j] = q & 0x0F;
-            out[j + QK / 2] = q >> 4;
-        }
-    }
-    Packed {
-        rows,
-        k,
-        w,
-        dw,
-        bias: bias.to_vec(),
     }
 }
 
@@ -121,61 +87,17 @@ impl Module for Q4Linear {
         };
         let x = &cpu.as_slice::<f32>()?[layout.start_offset()..layout.start_offset() + t * p.k];
         let mut y = vec![0f32; t * p.rows];
-        matmul(p, x, t, &mut y, self.gelu);
+        matmul(p, x, t, &mut y, &self.bias_values, self.gelu);
         drop(storage);
         Tensor::from_vec(y, (t, p.rows), xs.device())
     }
 }
 
 pub(crate) fn kernel_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512bw")
-            && std::is_x86_feature_detected!("avx512vnni")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    vnni::available()
 }
 
-/// Quantised activations of a token chunk: int8 values, and per pair of blocks 16-lane vectors
-/// of the scales (`da`) and of scale × block sum (`c`), halves for the first and second block.
-struct Acts {
-    q: Vec<i8>,
-    da: Vec<f32>,
-    c: Vec<f32>,
-}
-
-/// Scalar twin of the vectorised quantisation, the tests' reference.
-#[cfg(test)]
-fn quantise(x: &[f32], t: usize, k: usize) -> Acts {
-    let nb2 = k / (2 * QK);
-    let mut a = Acts {
-        q: vec![0; t * k],
-        da: vec![0.0; t * nb2 * 16],
-        c: vec![0.0; t * nb2 * 16],
-    };
-    for (bi, (xb, qb)) in x.chunks_exact(QK).zip(a.q.chunks_exact_mut(QK)).enumerate() {
-        let amax = xb.iter().fold(0f32, |m, v| m.max(v.abs()));
-        let d = amax / 127.0;
-        let id = if d > 0.0 { 1.0 / d } else { 0.0 };
-        let mut sum = 0i32;
-        for (q, &v) in qb.iter_mut().zip(xb) {
-            let r = (v * id).round_ties_even().clamp(-128.0, 127.0) as i32;
-            *q = r as i8;
-            sum += r;
-        }
-        // Block bi is half (bi % 2) of pair bi / 2; each of its 8 lanes carries the scale.
-        let lanes = (bi / 2) * 16 + (bi % 2) * 8;
-        a.da[lanes..lanes + 8].fill(d);
-        a.c[lanes..lanes + 8].fill(d * sum as f32);
-    }
-    a
-}
-
-fn matmul(p: &Packed, x: &[f32], t: usize, y: &mut [f32], gelu: bool) {
+fn matmul(p: &Packed, x: &[f32], t: usize, y: &mut [f32], bias: &[f32], gelu: bool) {
     use rayon::prelude::*;
     let threads = rayon::current_num_threads().max(1);
     // Chunks small enough to split across threads, large enough to reuse each weight tile.
@@ -184,11 +106,14 @@ fn matmul(p: &Packed, x: &[f32], t: usize, y: &mut [f32], gelu: bool) {
         .zip(y.par_chunks_mut(chunk * p.rows))
         .for_each(|(xc, yc)| {
             let tc = xc.len() / p.k;
-            // SAFETY: `packed` exists only when the CPU has AVX-512F/BW/VNNI (checked at load).
+            let acts = vnni::quantise(xc, tc, p.k);
+            // SAFETY: `packed` exists only when the CPU has AVX-512F/BW/VNNI and the shape fits
+            // (checked at load); `acts` were quantised for it.
             #[cfg(target_arch = "x86_64")]
             unsafe {
-                let acts = avx512::quantise(xc, tc, p.k);
-                avx512::chunk(p, &acts, tc, yc);
+                vnni::product(p, &acts, 0..tc, 0..p.rows, &mut |ti, o, v| {
+                    yc[ti * p.rows + o] = v + bias[o]
+                });
                 if gelu {
                     avx512::gelu(yc);
                 }
@@ -201,49 +126,7 @@ pub(crate) use avx512::exp16;
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{Acts, Packed, QK};
     use std::arch::x86_64::*;
-
-    /// Q8_0-style quantisation of `t` rows of `k` values, 16 lanes at a time.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    pub(super) unsafe fn quantise(x: &[f32], t: usize, k: usize) -> Acts {
-        let nb2 = k / (2 * QK);
-        let mut a = Acts {
-            q: vec![0; t * k],
-            da: vec![0.0; t * nb2 * 16],
-            c: vec![0.0; t * nb2 * 16],
-        };
-        let abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFF_FFFF));
-        for bi in 0..t * k / QK {
-            // SAFETY: block bi covers x[bi*32..bi*32+32] and q[bi*32..bi*32+32], both in bounds.
-            unsafe {
-                let lo = _mm512_loadu_ps(x.as_ptr().add(bi * QK));
-                let hi = _mm512_loadu_ps(x.as_ptr().add(bi * QK + 16));
-                let amax = _mm512_reduce_max_ps(_mm512_max_ps(
-                    _mm512_and_ps(lo, abs_mask),
-                    _mm512_and_ps(hi, abs_mask),
-                ));
-                let d = amax / 127.0;
-                let id = _mm512_set1_ps(if d > 0.0 { 1.0 / d } else { 0.0 });
-                // Round to nearest even, as lrintf does; |x·id| ≤ 127 so no clamping is needed.
-                let qlo = _mm512_cvtps_epi32(_mm512_mul_ps(lo, id));
-                let qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, id));
-                let sum = _mm512_reduce_add_epi32(_mm512_add_epi32(qlo, qhi));
-                _mm_storeu_si128(
-                    a.q.as_mut_ptr().add(bi * QK) as *mut _,
-                    _mm512_cvtsepi32_epi8(qlo),
-                );
-                _mm_storeu_si128(
-                    a.q.as_mut_ptr().add(bi * QK + 16) as *mut _,
-                    _mm512_cvtsepi32_epi8(qhi),
-                );
-                let lanes = (bi / 2) * 16 + (bi % 2) * 8;
-                a.da[lanes..lanes + 8].fill(d);
-                a.c[lanes..lanes + 8].fill(d * sum as f32);
-            }
-        }
-        a
-    }
 
     /// Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)), with erf from Abramowitz–Stegun 7.1.26
     /// (absolute error ≤ 1.5e-7) and a vectorised exp.
@@ -301,78 +184,12 @@ mod avx512 {
         }
         _mm512_scalef_ps(p, n)
     }
-
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    pub(super) unsafe fn chunk(p: &Packed, a: &Acts, t: usize, y: &mut [f32]) {
-        let mut t0 = 0;
-        while t0 + 4 <= t {
-            unsafe { tile::<4>(p, a, t0, y) };
-            t0 += 4;
-        }
-        while t0 < t {
-            unsafe { tile::<1>(p, a, t0, y) };
-            t0 += 1;
-        }
-    }
-
-    /// Tokens `t0..t0+NT` against every output row, 4 rows at a time.
-    // Index loops keep the register tile explicit.
-    #[allow(clippy::needless_range_loop)]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    #[inline]
-    unsafe fn tile<const NT: usize>(p: &Packed, a: &Acts, t0: usize, y: &mut [f32]) {
-        let (k, nb) = (p.k, p.k / QK);
-        let nb2 = nb / 2;
-        let halves = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-        let zero = _mm512_setzero_si512();
-        for o in (0..p.rows).step_by(4) {
-            let mut acc = [[_mm512_setzero_ps(); NT]; 4];
-            for b2 in 0..nb2 {
-                let mut w = [zero; 4];
-                let mut dw = [_mm512_setzero_ps(); 4];
-                for r in 0..4 {
-                    // SAFETY: o + r < rows and b2 * 64 + 64 <= k, so every read is in bounds.
-                    unsafe {
-                        w[r] = _mm512_loadu_si512(
-                            p.w.as_ptr().add((o + r) * k + b2 * 2 * QK) as *const _
-                        );
-                        let pair = _mm_castpd_ps(_mm_load_sd(
-                            p.dw.as_ptr().add((o + r) * nb + 2 * b2) as *const f64,
-                        ));
-                        dw[r] = _mm512_permutexvar_ps(halves, _mm512_castps128_ps512(pair));
-                    }
-                }
-                for tt in 0..NT {
-                    let ti = t0 + tt;
-                    // SAFETY: ti < t and the activation buffers hold t × k values.
-                    let (av, dv, cv) = unsafe {
-                        (
-                            _mm512_loadu_si512(a.q.as_ptr().add(ti * k + b2 * 2 * QK) as *const _),
-                            _mm512_loadu_ps(a.da.as_ptr().add((ti * nb2 + b2) * 16)),
-                            _mm512_loadu_ps(a.c.as_ptr().add((ti * nb2 + b2) * 16)),
-                        )
-                    };
-                    for r in 0..4 {
-                        let dot = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(zero, w[r], av));
-                        // Per lane da·dot − da·Σq; over a block's 8 lanes that is da·(Σ q·w − 8·Σq).
-                        let part = _mm512_fmsub_ps(dv, dot, cv);
-                        acc[r][tt] = _mm512_fmadd_ps(dw[r], part, acc[r][tt]);
-                    }
-                }
-            }
-            for tt in 0..NT {
-                for r in 0..4 {
-                    y[(t0 + tt) * p.rows + o + r] =
-                        _mm512_reduce_add_ps(acc[r][tt]) + p.bias[o + r];
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vnni::QK;
     use candle_core::Device;
     use candle_core::quantized::{GgmlDType, ggml_file::qtensor_from_ggml};
 
@@ -431,47 +248,16 @@ mod tests {
                 );
             }
         }
-        let p = pack(&raw, rows, k, &bias);
-        let acts = quantise(&x, t, k);
-        for ti in 0..t {
-            for o in 0..rows {
-                let mut want = bias[o] as f64;
-                for b in 0..k / QK {
-                    let da = acts.da[(ti * k / (2 * QK) + b / 2) * 16 + (b % 2) * 8] as f64;
-                    let mut isum = 0i64;
-                    for j in 0..QK {
-                        let kk = b * QK + j;
-                        isum += (p.w[o * k + kk] as i64 - 8) * acts.q[ti * k + kk] as i64;
-                    }
-                    want += p.dw[o * (k / QK) + b] as f64 * da * isum as f64;
-                }
-                let got = ours[ti][o] as f64;
-                assert!(
-                    (got - want).abs() < 1e-4 * (1.0 + want.abs()),
-                    "t{ti} o{o}: {got} vs {want}"
-                );
-            }
-        }
     }
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod simd_tests {
     #[test]
-    fn vectorised_quantisation_and_gelu_match_scalar() {
+    fn vectorised_gelu_matches_erf() {
         if !super::kernel_available() {
             return;
         }
-        let (t, k) = (3, 128);
-        let x: Vec<f32> = (0..t * k)
-            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
-            .collect();
-        let a = super::quantise(&x, t, k);
-        // SAFETY: the CPU features were checked above.
-        let b = unsafe { super::avx512::quantise(&x, t, k) };
-        assert_eq!(a.q, b.q);
-        assert_eq!(a.da, b.da);
-        assert_eq!(a.c, b.c);
         let mut y: Vec<f32> = (0..37).map(|i| (i as f32 - 18.0) / 3.0).collect();
         let want: Vec<f32> = y
             .iter()

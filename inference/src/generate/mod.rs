@@ -17,6 +17,7 @@
 //!   break the schema ([`json`]) and closes the value itself when the token limit is reached,
 //!   so the result always parses.
 
+mod cpu;
 pub mod json;
 pub mod model;
 pub mod sample;
@@ -31,7 +32,7 @@ use candle_core::quantized::gguf_file::Content;
 use serde::Serialize;
 
 pub use json::{JsonState, Schema};
-pub use model::{Arch, Decoder, DecoderConfig, KvCache, Weights};
+pub use model::{Arch, Decoder, DecoderConfig, EngineChoice, KvCache, Weights};
 pub use sample::{Rng, Sampling};
 pub use tokenizer::GgufTokenizer;
 
@@ -166,6 +167,9 @@ pub struct LoadOptions {
     pub f32_weights: bool,
     /// Check size and sha256 against `models.json` when the file is one of the manifest's.
     pub verify_checksum: bool,
+    /// Which forward runs: ours on the CPU unless `ATZINUMS_DECODER=candle` (candle's tensor
+    /// ops, the reference ours is tested against).
+    pub engine: EngineChoice,
 }
 
 impl Default for LoadOptions {
@@ -176,6 +180,10 @@ impl Default for LoadOptions {
             convert_slow_quants: std::env::var("ATZINUMS_KEEP_QUANTS").is_err(),
             f32_weights: false,
             verify_checksum: true,
+            engine: match std::env::var("ATZINUMS_DECODER").as_deref() {
+                Ok("candle") => EngineChoice::Candle,
+                _ => EngineChoice::Auto,
+            },
         }
     }
 }
@@ -243,6 +251,7 @@ impl GgufGenerator {
             } else {
                 model::Weights::Stored
             },
+            opts.engine,
         )
         .map_err(|e| match e {
             InferenceError::Candle(c) => malformed(path, c),

@@ -17,6 +17,7 @@ use candle_core::quantized::gguf_file::Content;
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Device, Module, Tensor};
 
+use super::cpu::{self, CpuDecoder, CpuKv, Matrix, RopeTable};
 use crate::error::InferenceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -143,29 +144,11 @@ struct Rope {
 }
 
 impl Rope {
-    fn new(
-        base: f32,
-        scale: f32,
-        dim: usize,
-        len: usize,
-        dev: &Device,
-    ) -> candle_core::Result<Rope> {
-        let half = dim / 2;
-        let inv: Vec<f32> = (0..half)
-            .map(|i| 1.0 / base.powf(2.0 * i as f32 / dim as f32))
-            .collect();
-        let mut cos = Vec::with_capacity(len * half);
-        let mut sin = Vec::with_capacity(len * half);
-        for p in 0..len {
-            for &f in &inv {
-                let a = p as f32 / scale * f;
-                cos.push(a.cos());
-                sin.push(a.sin());
-            }
-        }
+    fn new(table: &RopeTable, dev: &Device) -> candle_core::Result<Rope> {
+        let (cos, sin) = table.tensors();
         Ok(Rope {
-            cos: Tensor::from_vec(cos, (len, half), dev)?,
-            sin: Tensor::from_vec(sin, (len, half), dev)?,
+            cos: Tensor::from_vec(cos.to_vec(), (cos.len() / table.half(), table.half()), dev)?,
+            sin: Tensor::from_vec(sin.to_vec(), (sin.len() / table.half(), table.half()), dev)?,
         })
     }
 }
@@ -206,6 +189,7 @@ struct Layer {
 #[derive(Clone, Default)]
 pub struct KvCache {
     layers: Vec<Option<(Tensor, Tensor)>>,
+    cpu: CpuKv,
     len: usize,
 }
 
@@ -222,6 +206,30 @@ impl KvCache {
 
 pub struct Decoder {
     pub config: DecoderConfig,
+    engine: Engine,
+    device: Device,
+    /// How many tensors were converted to Q8_0 at load.
+    pub converted_to_q8: usize,
+}
+
+/// Which code runs the forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineChoice {
+    /// Ours on the CPU (`cpu/`), candle's tensor ops elsewhere.
+    #[default]
+    Auto,
+    /// candle's tensor ops everywhere (the reference the CPU engine is tested against).
+    Candle,
+}
+
+enum Engine {
+    Candle(CandleDecoder),
+    Cpu(CpuDecoder),
+}
+
+/// The forward written in candle tensor ops: runs on any candle device.
+struct CandleDecoder {
     embed: Arc<QTensor>,
     output: QMatMul,
     output_norm: Tensor,
@@ -229,8 +237,6 @@ pub struct Decoder {
     rope_global: Rope,
     rope_local: Option<Rope>,
     device: Device,
-    /// How many tensors were converted to Q8_0 at load.
-    pub converted_to_q8: usize,
 }
 
 /// How the weights of the matrix products are held in memory.
@@ -240,7 +246,8 @@ pub enum Weights {
     /// does: Q8_0/Q8_1 blocks of 32 for the legacy types, Q8_K blocks of 256 for k-quants).
     Stored,
     /// As stored, except Q4_1/Q5_0/Q5_1 tensors, converted to Q8_0 on CPU (candle's kernels for
-    /// those types are scalar). The conversion rounds the weights a second time, and on
+    /// those types are scalar) — unless our CPU engine's kernel takes them as they are (AVX-512
+    /// VNNI), which it does exactly. The conversion rounds the weights a second time, and on
     /// AVX512-VNNI CPUs candle multiplies Q8_0 matrices whose rows are a multiple of 256 long
     /// with Q8_K activations (one scale per 256 values, llama.cpp has one per 32): greedy output
     /// parts from llama.cpp's at more near-ties than with [`Weights::Stored`]
@@ -256,17 +263,41 @@ fn slow_on_cpu(dtype: GgmlDType) -> bool {
     matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1)
 }
 
+/// A matrix product's weights as the candle engine holds them.
+fn candle_matmul(t: QTensor, weights: Weights, dev: &Device) -> candle_core::Result<QMatMul> {
+    match weights {
+        Weights::F32 => Ok(QMatMul::Tensor(t.dequantize(dev)?)),
+        _ => QMatMul::from_arc(Arc::new(t)),
+    }
+}
+
+/// A matrix product's weights as the CPU engine holds them.
+fn cpu_matrix(t: QTensor, weights: Weights) -> candle_core::Result<Box<dyn Matrix>> {
+    match weights {
+        Weights::F32 => cpu::matrix(&QTensor::quantize(
+            &t.dequantize(&Device::Cpu)?,
+            GgmlDType::F32,
+        )?),
+        _ => cpu::matrix(&t),
+    }
+}
+
 impl Decoder {
-    /// Loads every tensor of `content` from `reader`, the matrices held as `weights` says.
+    /// Loads every tensor of `content` from `reader`, the matrices held as `weights` says, for
+    /// the engine `engine` picks (ours on the CPU with [`EngineChoice::Auto`]).
     pub fn load<R: std::io::Read + std::io::Seek>(
         content: &Content,
         reader: &mut R,
         config: DecoderConfig,
         device: &Device,
         weights: Weights,
+        engine: EngineChoice,
     ) -> Result<Decoder, InferenceError> {
         let mut converted = 0usize;
-        let convert_slow = weights == Weights::ConvertSlow;
+        let use_cpu = device.is_cpu() && engine == EngineChoice::Auto;
+        // Our engine's kernel takes those types as they are, exactly.
+        let convert_slow =
+            weights == Weights::ConvertSlow && !(use_cpu && cpu::takes_legacy_types());
         let mut q = |name: &str| -> candle_core::Result<QTensor> {
             let t = content.tensor(reader, name, device)?;
             if convert_slow && device.is_cpu() && slow_on_cpu(t.dtype()) {
@@ -279,95 +310,151 @@ impl Decoder {
             Ok(t)
         };
         let has = |name: &str| content.tensor_infos.contains_key(name);
-        let gemma = config.arch == Arch::Gemma3;
-        let matmul = |t: Arc<QTensor>| -> candle_core::Result<QMatMul> {
-            match weights {
-                Weights::F32 => Ok(QMatMul::Tensor(t.dequantize(device)?)),
-                _ => QMatMul::from_arc(t),
-            }
-        };
-        let embed = Arc::new(q("token_embd.weight")?);
-        let output = if has("output.weight") {
-            matmul(Arc::new(q("output.weight")?))?
-        } else {
-            matmul(embed.clone())?
-        };
-        let dense = |t: QTensor| t.dequantize(device);
-        let output_norm = dense(q("output_norm.weight")?)?;
-        let mut layers = Vec::with_capacity(config.n_layer);
-        for i in 0..config.n_layer {
-            let p = |s: &str| format!("blk.{i}.{s}");
-            let mut lin = |s: &str| -> candle_core::Result<Linear> {
-                let w = matmul(Arc::new(q(&p(&format!("{s}.weight")))?))?;
-                let bname = p(&format!("{s}.bias"));
-                let b = if content.tensor_infos.contains_key(&bname) {
-                    Some(q(&bname)?.dequantize(device)?)
-                } else {
-                    None
-                };
-                Ok(Linear { w, b })
+        let table =
+            |base: f32, scale: f32| RopeTable::new(base, scale, config.head_dim, config.context);
+        let rope_global = table(config.rope_base, config.rope_scale);
+        let rope_local = (config.arch == Arch::Gemma3).then(|| table(config.rope_base_local, 1.0));
+        let engine = if use_cpu {
+            let vector = |t: QTensor| -> candle_core::Result<Vec<f32>> {
+                t.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1::<f32>()
             };
-            let (ql, kl, vl, ol) = (
-                lin("attn_q")?,
-                lin("attn_k")?,
-                lin("attn_v")?,
-                lin("attn_output")?,
-            );
-            let mut opt_norm = |s: &str| -> candle_core::Result<Option<Tensor>> {
-                let name = p(s);
-                if has(&name) {
-                    Ok(Some(q(&name)?.dequantize(device)?))
-                } else {
-                    Ok(None)
+            let embed = cpu_matrix(q("token_embd.weight")?, weights)?;
+            let output = if has("output.weight") {
+                Some(cpu_matrix(q("output.weight")?, weights)?)
+            } else {
+                None
+            };
+            let output_norm = vector(q("output_norm.weight")?)?;
+            let mut layers = Vec::with_capacity(config.n_layer);
+            for i in 0..config.n_layer {
+                let p = |s: &str| format!("blk.{i}.{s}");
+                let mut m = |s: &str| cpu_matrix(q(&p(&format!("{s}.weight")))?, weights);
+                let (qm, km, vm, om) =
+                    (m("attn_q")?, m("attn_k")?, m("attn_v")?, m("attn_output")?);
+                let (gate, up, down) = (m("ffn_gate")?, m("ffn_up")?, m("ffn_down")?);
+                let attn_norm = vector(q(&p("attn_norm.weight"))?)?;
+                let ffn_norm = vector(q(&p("ffn_norm.weight"))?)?;
+                let mut opt = |name: String| -> candle_core::Result<Option<Vec<f32>>> {
+                    if has(&name) {
+                        Ok(Some(vector(q(&name)?)?))
+                    } else {
+                        Ok(None)
+                    }
+                };
+                let biases = (
+                    opt(p("attn_q.bias"))?,
+                    opt(p("attn_k.bias"))?,
+                    opt(p("attn_v.bias"))?,
+                );
+                let qkv_bias = match biases {
+                    (Some(bq), Some(bk), Some(bv)) => Some([bq, bk, bv]),
+                    (None, None, None) => None,
+                    _ => {
+                        return Err(candle_core::Error::Msg(format!(
+                            "layer {i} has biases on some of q, k, v only"
+                        ))
+                        .into());
+                    }
+                };
+                layers.push(cpu::Layer {
+                    attn_norm,
+                    q: qm,
+                    k: km,
+                    v: vm,
+                    o: om,
+                    qkv_bias,
+                    q_norm: opt(p("attn_q_norm.weight"))?,
+                    k_norm: opt(p("attn_k_norm.weight"))?,
+                    post_attn_norm: opt(p("post_attention_norm.weight"))?,
+                    ffn_norm,
+                    gate,
+                    up,
+                    down,
+                    post_ffn_norm: opt(p("post_ffw_norm.weight"))?,
+                });
+            }
+            Engine::Cpu(CpuDecoder::new(
+                embed,
+                output,
+                output_norm,
+                layers,
+                rope_global,
+                rope_local,
+                crate::device::cpu_threads(),
+            ))
+        } else {
+            let embed = Arc::new(q("token_embd.weight")?);
+            let output = if has("output.weight") {
+                candle_matmul(q("output.weight")?, weights, device)?
+            } else {
+                match weights {
+                    Weights::F32 => QMatMul::Tensor(embed.dequantize(device)?),
+                    _ => QMatMul::from_arc(embed.clone())?,
                 }
             };
-            let q_norm = opt_norm("attn_q_norm.weight")?;
-            let k_norm = opt_norm("attn_k_norm.weight")?;
-            let post_attn_norm = opt_norm("post_attention_norm.weight")?;
-            let post_ffn_norm = opt_norm("post_ffw_norm.weight")?;
-            layers.push(Layer {
-                attn_norm: q(&p("attn_norm.weight"))?.dequantize(device)?,
-                q: ql,
-                k: kl,
-                v: vl,
-                o: ol,
-                q_norm,
-                k_norm,
-                post_attn_norm,
-                ffn_norm: q(&p("ffn_norm.weight"))?.dequantize(device)?,
-                gate: matmul(Arc::new(q(&p("ffn_gate.weight"))?))?,
-                up: matmul(Arc::new(q(&p("ffn_up.weight"))?))?,
-                down: matmul(Arc::new(q(&p("ffn_down.weight"))?))?,
-                post_ffn_norm,
-                local: config.is_local(i),
-            });
-        }
-        let rope_global = Rope::new(
-            config.rope_base,
-            config.rope_scale,
-            config.head_dim,
-            config.context,
-            device,
-        )?;
-        let rope_local = if gemma {
-            Some(Rope::new(
-                config.rope_base_local,
-                1.0,
-                config.head_dim,
-                config.context,
-                device,
-            )?)
-        } else {
-            None
+            let dense = |t: QTensor| t.dequantize(device);
+            let output_norm = dense(q("output_norm.weight")?)?;
+            let mut layers = Vec::with_capacity(config.n_layer);
+            for i in 0..config.n_layer {
+                let p = |s: &str| format!("blk.{i}.{s}");
+                let mut lin = |s: &str| -> candle_core::Result<Linear> {
+                    let w = candle_matmul(q(&p(&format!("{s}.weight")))?, weights, device)?;
+                    let bname = p(&format!("{s}.bias"));
+                    let b = if has(&bname) {
+                        Some(q(&bname)?.dequantize(device)?)
+                    } else {
+                        None
+                    };
+                    Ok(Linear { w, b })
+                };
+                let (ql, kl, vl, ol) = (
+                    lin("attn_q")?,
+                    lin("attn_k")?,
+                    lin("attn_v")?,
+                    lin("attn_output")?,
+                );
+                let mut opt_norm = |s: &str| -> candle_core::Result<Option<Tensor>> {
+                    let name = p(s);
+                    if has(&name) {
+                        Ok(Some(q(&name)?.dequantize(device)?))
+                    } else {
+                        Ok(None)
+                    }
+                };
+                let q_norm = opt_norm("attn_q_norm.weight")?;
+                let k_norm = opt_norm("attn_k_norm.weight")?;
+                let post_attn_norm = opt_norm("post_attention_norm.weight")?;
+                let post_ffn_norm = opt_norm("post_ffw_norm.weight")?;
+                layers.push(Layer {
+                    attn_norm: q(&p("attn_norm.weight"))?.dequantize(device)?,
+                    q: ql,
+                    k: kl,
+                    v: vl,
+                    o: ol,
+                    q_norm,
+                    k_norm,
+                    post_attn_norm,
+                    ffn_norm: q(&p("ffn_norm.weight"))?.dequantize(device)?,
+                    gate: candle_matmul(q(&p("ffn_gate.weight"))?, weights, device)?,
+                    up: candle_matmul(q(&p("ffn_up.weight"))?, weights, device)?,
+                    down: candle_matmul(q(&p("ffn_down.weight"))?, weights, device)?,
+                    post_ffn_norm,
+                    local: config.is_local(i),
+                });
+            }
+            Engine::Candle(CandleDecoder {
+                embed,
+                output,
+                output_norm,
+                layers,
+                rope_global: Rope::new(&rope_global, device)?,
+                rope_local: rope_local.map(|t| Rope::new(&t, device)).transpose()?,
+                device: device.clone(),
+            })
         };
         Ok(Decoder {
             config,
-            embed,
-            output,
-            output_norm,
-            layers,
-            rope_global,
-            rope_local,
+            engine,
             device: device.clone(),
             converted_to_q8: converted,
         })
@@ -377,9 +464,18 @@ impl Decoder {
         &self.device
     }
 
+    /// Which engine runs the forward: `"cpu"` (ours) or `"candle"`.
+    pub fn engine(&self) -> &'static str {
+        match self.engine {
+            Engine::Candle(_) => "candle",
+            Engine::Cpu(_) => "cpu",
+        }
+    }
+
     pub fn new_cache(&self) -> KvCache {
         KvCache {
-            layers: vec![None; self.layers.len()],
+            layers: vec![None; self.config.n_layer],
+            cpu: CpuKv::default(),
             len: 0,
         }
     }
@@ -405,9 +501,41 @@ impl Decoder {
                 c.context
             )));
         }
-        if cache.layers.len() != self.layers.len() {
+        if cache.layers.len() != c.n_layer {
             *cache = self.new_cache();
         }
+        let logits = match &self.engine {
+            Engine::Candle(e) => e.forward(c, ids, cache, all_positions)?,
+            Engine::Cpu(e) => {
+                let rows = e.forward(c, ids, pos, &mut cache.cpu, all_positions);
+                let n = rows.len() / e.vocab_size();
+                Tensor::from_vec(rows, (n, e.vocab_size()), &self.device)?
+            }
+        };
+        cache.len = pos + l;
+        Ok(logits)
+    }
+
+    /// Vocabulary size of the output layer.
+    pub fn vocab_size(&self) -> usize {
+        match &self.engine {
+            Engine::Candle(e) => e.embed.shape().dims()[0],
+            Engine::Cpu(e) => e.vocab_size(),
+        }
+    }
+}
+
+impl CandleDecoder {
+    /// [`Decoder::forward`] in tensor ops; `cache.len` is left for the caller to move.
+    fn forward(
+        &self,
+        c: &DecoderConfig,
+        ids: &[u32],
+        cache: &mut KvCache,
+        all_positions: bool,
+    ) -> Result<Tensor, InferenceError> {
+        let l = ids.len();
+        let pos = cache.len;
         let ids_t = Tensor::new(ids, &self.device)?;
         let mut x = self.embed.embedding(&ids_t)?.unsqueeze(0)?; // (1, l, hidden)
         if c.arch == Arch::Gemma3 {
@@ -415,7 +543,7 @@ impl Decoder {
         }
         let rep = c.n_head / c.n_kv_head;
         let total = pos + l;
-        let masks = self.masks(pos, l, rep)?;
+        let masks = self.masks(c, pos, l, rep)?;
         for (li, layer) in self.layers.iter().enumerate() {
             let h = candle_nn::ops::rms_norm(&x, &layer.attn_norm, c.rms_eps as f32)?;
             let q = layer.q.forward(&h)?;
@@ -505,7 +633,6 @@ impl Decoder {
             }
             x = (x + y)?;
         }
-        cache.len = total;
         let x = if all_positions {
             x
         } else {
@@ -521,6 +648,7 @@ impl Decoder {
     #[allow(clippy::type_complexity)]
     fn masks(
         &self,
+        c: &DecoderConfig,
         pos: usize,
         l: usize,
         rep: usize,
@@ -548,18 +676,15 @@ impl Decoder {
             Ok(Some(m))
         };
         let global = build(None)?;
-        let local = match self.config.sliding_window {
+        let local = match c.sliding_window {
             Some(w) => build(Some(w))?,
             None => None,
         };
         Ok((global, local))
     }
+}
 
-    /// Vocabulary size of the output layer.
-    pub fn vocab_size(&self) -> usize {
-        self.embed.shape().dims()[0]
-    }
-
+impl Decoder {
     /// Fills `out` with the softmax-free logits row of `logits` (1-D or last row of 2-D).
     pub fn last_row(logits: &Tensor) -> Result<Vec<f32>, InferenceError> {
         let row = match logits.rank() {

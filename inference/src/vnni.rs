@@ -41,16 +41,44 @@ enum Layout {
     Nibbles,
 }
 
+/// Per-block scales or minima: the file's fp16 bits with 4-bit weights, where bytes read set
+/// the decoding speed; widened to f32 at load with byte weights (two instructions fewer per row
+/// and pair of blocks, for 6 % more bytes).
+enum Scales {
+    Half(Vec<u16>),
+    Single(Vec<f32>),
+}
+
+impl Scales {
+    fn new(bits: Vec<u16>, layout: Layout) -> Scales {
+        match layout {
+            Layout::Nibbles => Scales::Half(bits),
+            Layout::Bytes => Scales::Single(
+                bits.iter()
+                    .map(|&b| half::f16::from_bits(b).to_f32())
+                    .collect(),
+            ),
+        }
+    }
+
+    fn get(&self, i: usize) -> f32 {
+        match self {
+            Scales::Half(v) => half::f16::from_bits(v[i]).to_f32(),
+            Scales::Single(v) => v[i],
+        }
+    }
+}
+
 /// Weights laid out for the kernel: unsigned values `q` per row, and per block of 32 the file's
-/// fp16 scale `d` and, for types with a minimum, its fp16 `m`. A weight is `d · (q − offset)`,
-/// or `d · q + m`.
+/// scale `d` and, for types with a minimum, its `m`. A weight is `d · (q − offset)`, or
+/// `d · q + m`.
 pub(crate) struct Packed {
     pub rows: usize,
     pub k: usize,
     layout: Layout,
     w: Vec<u8>,
-    d: Vec<u16>,
-    m: Option<Vec<u16>>,
+    d: Scales,
+    m: Option<Scales>,
     /// What was added to each signed weight to make it unsigned (0 with a minimum).
     pub offset: i32,
 }
@@ -135,8 +163,8 @@ impl Packed {
             k,
             layout,
             w,
-            d,
-            m: has_min.then_some(m),
+            d: Scales::new(d, layout),
+            m: has_min.then(|| Scales::new(m, layout)),
             offset,
         }
     }
@@ -158,10 +186,10 @@ impl Packed {
         let nb = self.k / QK;
         for (j, v) in out.iter_mut().enumerate().take(self.k) {
             let b = r * nb + j / QK;
-            let d = half::f16::from_bits(self.d[b]).to_f32();
+            let d = self.d.get(b);
             let q = self.q(r, j) as i32;
             *v = match &self.m {
-                Some(m) => d * q as f32 + half::f16::from_bits(m[b]).to_f32(),
+                Some(m) => d * q as f32 + m.get(b),
                 None => d * (q - self.offset) as f32,
             };
         }
@@ -321,6 +349,16 @@ mod avx512 {
         _mm512_permutexvar_ps(halves, _mm512_castps128_ps512(two))
     }
 
+    /// Two f32 values at `p` as a 16-lane vector: the first in lanes 0–7, the second in 8–15.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    #[inline]
+    unsafe fn pair_of_f32(p: *const f32) -> __m512 {
+        let halves = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+        // SAFETY: the caller points at two readable f32.
+        let two = unsafe { _mm_castpd_ps(_mm_load_sd(p as *const f64)) };
+        _mm512_permutexvar_ps(halves, _mm512_castps128_ps512(two))
+    }
+
     /// Tokens `t0..t0+NT` against `rows`, 4 rows at a time; weights as bytes or nibbles, with
     /// an offset or a minimum.
     // Index loops keep the register tile explicit.
@@ -340,7 +378,16 @@ mod avx512 {
         let zero = _mm512_setzero_si512();
         let low4 = _mm256_set1_epi8(0x0F);
         let offset = _mm512_set1_ps(p.offset as f32);
-        let mins = p.m.as_deref().unwrap_or(&[]);
+        // Nibbles come with fp16 scales, bytes with f32 ones (`Scales::new`).
+        let pair = |s: &super::Scales, at: usize| -> __m512 {
+            // SAFETY: `at + 1` is a block of this matrix, so both values are in bounds.
+            unsafe {
+                match s {
+                    super::Scales::Half(v) => pair_of_f16(v.as_ptr().add(at)),
+                    super::Scales::Single(v) => pair_of_f32(v.as_ptr().add(at)),
+                }
+            }
+        };
         for o in rows.step_by(4) {
             let mut acc = [[_mm512_setzero_ps(); NT]; 4];
             for b2 in 0..nb2 {
@@ -360,9 +407,10 @@ mod avx512 {
                         } else {
                             _mm512_loadu_si512(at.add(b2 * 2 * QK) as *const _)
                         };
-                        dw[r] = pair_of_f16(p.d.as_ptr().add((o + r) * nb + 2 * b2));
-                        if MIN {
-                            mw[r] = pair_of_f16(mins.as_ptr().add((o + r) * nb + 2 * b2));
+                        let at = (o + r) * nb + 2 * b2;
+                        dw[r] = pair(&p.d, at);
+                        if let Some(m) = &p.m {
+                            mw[r] = pair(m, at);
                         }
                     }
                 }

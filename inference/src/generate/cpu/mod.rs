@@ -4,9 +4,10 @@
 //! Why: at batch 1 a forward is ~20 small tensor ops per layer, and candle synchronises its
 //! thread pool after each; a `perf` profile of decoding showed 48 % of the samples in that
 //! barrier and only 28 % in the dot-product kernel. Here a layer has five parallel regions
-//! (q/k/v, attention, output projection, gate/up, down), each split into balanced row ranges;
+//! (q/k/v, attention, output projection, gate/up, down), whose rows the workers take in chunks;
 //! norms, RoPE and the cache append run on the calling thread (they are a few thousand floats).
-//! The dot kernels are candle's own per block type, so the numbers are candle's.
+//! The products run on our int8 kernel for the legacy block types and on candle's dot kernels
+//! for the others (`matrix.rs`).
 
 mod matrix;
 mod ops;
@@ -23,7 +24,7 @@ pub(crate) use self::ops::RopeTable;
 use self::team::{SharedOut, Team, share};
 use super::model::{Arch, DecoderConfig};
 
-/// Rows a work unit of a matrix product covers (candle's four-row dot kernel).
+/// Rows a work unit of a matrix product covers (both kernels work on four rows at a time).
 const UNIT: usize = 4;
 
 pub(crate) struct Layer {

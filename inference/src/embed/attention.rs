@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 /// Whether `attention` can run here.
 pub(crate) fn available() -> bool {
-    super::q4linear::kernel_available()
+    crate::vnni::available()
 }
 
 /// `qkv` is `[b·l, 3·hidden]` (Q, K, V side by side, heads contiguous within each); `lens[i]` real

@@ -13,13 +13,16 @@ use candle_core::{Module, Storage, Tensor};
 use crate::vnni::{self, Packed};
 
 pub(crate) struct Q4Linear {
-    /// candle's own path, kept only where our kernel cannot run.
-    fallback: Option<QMatMul>,
-    bias: Tensor,
-    bias_values: Vec<f32>,
-    packed: Option<Packed>,
+    path: Path,
     /// Apply exact (erf) GELU to the output, fused into the kernel's epilogue.
     gelu: bool,
+}
+
+/// Where the product runs, with the bias in the form that path adds it.
+enum Path {
+    Kernel(Packed, Vec<f32>),
+    /// candle's own path, where our kernel cannot run.
+    Candle(QMatMul, Tensor),
 }
 
 impl Q4Linear {
@@ -42,34 +45,30 @@ impl Q4Linear {
     ) -> candle_core::Result<Q4Linear> {
         let (rows, k) = qt.shape().dims2()?;
         let device = qt.device();
-        let packed = (allow_kernel && device.is_cpu() && vnni::available() && vnni::fits(rows, k))
-            .then(|| Packed::from_ggml(GgmlDType::Q4_0, raw, rows, k, false));
-        let n = bias.len();
-        let bias_t = Tensor::from_vec(bias.clone(), n, &device)?;
-        let fallback = if packed.is_some() {
-            None
+        let path = if allow_kernel && device.is_cpu() && vnni::available() && vnni::fits(rows, k) {
+            Path::Kernel(
+                Packed::from_ggml(GgmlDType::Q4_0, raw, rows, k, false),
+                bias,
+            )
         } else {
-            Some(QMatMul::from_qtensor(qt)?)
+            let n = bias.len();
+            Path::Candle(
+                QMatMul::from_qtensor(qt)?,
+                Tensor::from_vec(bias, n, &device)?,
+            )
         };
-        Ok(Q4Linear {
-            fallback,
-            bias: bias_t,
-            bias_values: bias,
-            packed,
-            gelu,
-        })
+        Ok(Q4Linear { path, gelu })
     }
 }
 
 impl Module for Q4Linear {
     fn forward(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
-        let Some(p) = &self.packed else {
-            let fallback = self
-                .fallback
-                .as_ref()
-                .expect("fallback exists when not packed");
-            let y = fallback.forward(xs)?.broadcast_add(&self.bias)?;
-            return if self.gelu { y.gelu_erf() } else { Ok(y) };
+        let (p, bias) = match &self.path {
+            Path::Kernel(p, bias) => (p, bias),
+            Path::Candle(w, bias) => {
+                let y = w.forward(xs)?.broadcast_add(bias)?;
+                return if self.gelu { y.gelu_erf() } else { Ok(y) };
+            }
         };
         let (t, k) = xs.dims2()?;
         if k != p.k || xs.dtype() != candle_core::DType::F32 {
@@ -87,14 +86,10 @@ impl Module for Q4Linear {
         };
         let x = &cpu.as_slice::<f32>()?[layout.start_offset()..layout.start_offset() + t * p.k];
         let mut y = vec![0f32; t * p.rows];
-        matmul(p, x, t, &mut y, &self.bias_values, self.gelu);
+        matmul(p, x, t, &mut y, bias, self.gelu);
         drop(storage);
         Tensor::from_vec(y, (t, p.rows), xs.device())
     }
-}
-
-pub(crate) fn kernel_available() -> bool {
-    vnni::available()
 }
 
 fn matmul(p: &Packed, x: &[f32], t: usize, y: &mut [f32], bias: &[f32], gelu: bool) {
@@ -255,7 +250,7 @@ mod tests {
 mod simd_tests {
     #[test]
     fn vectorised_gelu_matches_erf() {
-        if !super::kernel_available() {
+        if !crate::vnni::available() {
             return;
         }
         let mut y: Vec<f32> = (0..37).map(|i| (i as f32 - 18.0) / 3.0).collect();

@@ -124,16 +124,15 @@ impl CpuDecoder {
         for (li, layer) in self.layers.iter().enumerate() {
             let local = c.is_local(li);
             let h = ops::rms_norm_rows(&x, &layer.attn_norm, c.rms_eps as f32);
-            let [mut q, mut k, v] = products(&team, [&*layer.q, &*layer.k, &*layer.v], &h, l);
-            let mut v = v;
+            let [mut q, mut k, mut v] = products(&team, [&*layer.q, &*layer.k, &*layer.v], &h, l);
             if let Some([bq, bk, bv]) = &layer.qkv_bias {
                 ops::add_rows(&mut q, bq);
                 ops::add_rows(&mut k, bk);
                 ops::add_rows(&mut v, bv);
             }
             if let (Some(qn), Some(kn)) = (&layer.q_norm, &layer.k_norm) {
-                ops::rms_norm_heads(&mut q, qn, c.rms_eps as f32);
-                ops::rms_norm_heads(&mut k, kn, c.rms_eps as f32);
+                ops::rms_norm_in_place(&mut q, qn, c.rms_eps as f32);
+                ops::rms_norm_in_place(&mut k, kn, c.rms_eps as f32);
             }
             let rope = match (&self.rope_local, local) {
                 (Some(r), true) => r,

@@ -8,12 +8,8 @@ pub fn rms_norm_rows(x: &[f32], w: &[f32], eps: f32) -> Vec<f32> {
     out
 }
 
-/// The same norm applied to every head (rows of `w.len()` values) of `x` in place.
-pub fn rms_norm_heads(x: &mut [f32], w: &[f32], eps: f32) {
-    rms_norm_in_place(x, w, eps);
-}
-
-fn rms_norm_in_place(x: &mut [f32], w: &[f32], eps: f32) {
+/// The same, in place (also per head: rows of `w.len()` values).
+pub fn rms_norm_in_place(x: &mut [f32], w: &[f32], eps: f32) {
     let dim = w.len();
     for row in x.chunks_exact_mut(dim) {
         let sum2: f32 = row.iter().map(|v| v * v).sum();

@@ -125,6 +125,12 @@ pub async fn prepare(config: &Config, args: &DemoArgs) -> anyhow::Result<Child> 
         .spawn()
         .context("cannot start the worker")?;
     println!("demo: a worker drafts the applications in the background");
+    // Why one queue stays empty: the demo's archive is far too small to calibrate the routing
+    // at the service's risk (see the README, "Nothing is routed standard yet").
+    println!(
+        "demo: the standard queue stays empty until the routing is calibrated (`atzinums calibrate`); \
+         drafted cases go to the complex queue, or back to the applicant when documents are missing"
+    );
     Ok(worker)
 }
 

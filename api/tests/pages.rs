@@ -207,6 +207,34 @@ async fn an_applicant_applies_with_two_pdfs_through_the_plain_form() {
     let (_, _, html) = w.get(&expert, "/darbs?filiale=Kurzeme").await;
     assert_accessible("/darbs?filiale=Kurzeme", &html);
     assert!(html.contains(&case_id) && html.contains("name=\"filiale\" value=\"Kurzeme\""));
+    // Queues, priorities and the standard queue's rule in the page's language.
+    for (lang, words) in [
+        (
+            "",
+            [
+                "Standarta rinda (1)",
+                "Sarežģīto gadījumu rinda (0)",
+                "parasta",
+                "kalibrēta",
+            ],
+        ),
+        (
+            "&lang=en",
+            [
+                "Standard queue (1)",
+                "Complex cases (0)",
+                "normal",
+                "calibrated",
+            ],
+        ),
+    ] {
+        let (_, _, html) = w
+            .get(&expert, &format!("/darbs?filiale=Kurzeme{lang}"))
+            .await;
+        for word in words {
+            assert!(html.contains(word), "{lang:?}: no {word:?}");
+        }
+    }
     let (_, _, html) = w.get(&expert, "/darbs?filiale=Latgale").await;
     assert!(!html.contains(&case_id), "not Latgale's");
     let take = |branch: &str| {

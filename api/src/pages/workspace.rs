@@ -37,6 +37,15 @@ struct BranchFilter {
     filiale: Option<String>,
 }
 
+/// A queue's name on the pages.
+fn queue_title(queue: &str) -> T {
+    match queue {
+        "standard" => T::QueueStandard,
+        "incomplete" => T::QueueIncomplete,
+        _ => T::QueueComplex,
+    }
+}
+
 /// The queues, whole or one branch's part: experts take work from them; the quality team sees
 /// them (read only).
 async fn queues(
@@ -88,7 +97,10 @@ async fn queues(
         }
         @for (queue, items) in &listed {
             section aria-labelledby={ "q-" (queue) } {
-                h2 id={ "q-" (queue) } { (queue) " (" (items.len()) ")" }
+                h2 id={ "q-" (queue) } { (page.t(queue_title(queue))) " (" (items.len()) ")" }
+                @if *queue == "standard" {
+                    p.notice { (page.t(T::StandardQueueHint)) }
+                }
                 @if items.is_empty() {
                     p { (page.t(T::Empty)) }
                 } @else {
@@ -99,10 +111,10 @@ async fn queues(
                         }
                     }
                     table {
-                        thead { tr { th scope="col" { (page.t(T::Case)) } th scope="col" { (page.t(T::Deadline)) } th scope="col" { (page.t(T::Branch)) } th scope="col" { "Prioritāte / Priority" } th scope="col" { "Izskata / Held by" } } }
+                        thead { tr { th scope="col" { (page.t(T::Case)) } th scope="col" { (page.t(T::Deadline)) } th scope="col" { (page.t(T::Branch)) } th scope="col" { (page.t(T::Priority)) } th scope="col" { (page.t(T::HeldBy)) } } }
                         tbody {
                             @for i in items {
-                                tr { td { (i.case_id) } td { (i.deadline) } td { (i.branch.as_deref().unwrap_or("—")) } td { (i.priority) } td { (i.claimed_by.as_deref().unwrap_or("—")) } }
+                                tr { td { (i.case_id) } td { (i.deadline) } td { (i.branch.as_deref().unwrap_or("—")) } td { (page.t(if i.priority > 0 { T::PriorityHigh } else { T::PriorityNormal })) } td { (i.claimed_by.as_deref().unwrap_or("—")) } }
                             }
                         }
                     }

@@ -1,5 +1,5 @@
-//! A Q4_0 linear layer with a CPU kernel of our own for x86-64 with AVX-512 VNNI, falling back
-//! to candle's `QMatMul` elsewhere (other CPUs, GPUs, odd shapes).
+//! A Q4_0 linear layer with a CPU kernel of our own for x86-64 with AVX-512 VNNI or AVX2,
+//! falling back to candle's `QMatMul` elsewhere (other CPUs, GPUs, odd shapes).
 //!
 //! Why: candle's generic Q4_0 path makes one dot-product call per (token, output) pair and
 //! converts fp16 scales on every call; profiling showed 70% of e5's time there. The kernel
@@ -45,7 +45,7 @@ impl Q4Linear {
     ) -> candle_core::Result<Q4Linear> {
         let (rows, k) = qt.shape().dims2()?;
         let device = qt.device();
-        let path = if allow_kernel && device.is_cpu() && vnni::available() && vnni::fits(rows, k) {
+        let path = if allow_kernel && device.is_cpu() && vnni::runs() && vnni::fits(rows, k) {
             Path::Kernel(
                 Packed::from_ggml(GgmlDType::Q4_0, raw, rows, k, false),
                 bias,
@@ -102,18 +102,42 @@ fn matmul(p: &Packed, x: &[f32], t: usize, y: &mut [f32], bias: &[f32], gelu: bo
         .for_each(|(xc, yc)| {
             let tc = xc.len() / p.k;
             let acts = vnni::quantise(xc, tc, p.k);
-            // SAFETY: `packed` exists only when the CPU has AVX-512F/BW/VNNI and the shape fits
+            // SAFETY: `packed` exists only when the CPU runs the kernel and the shape fits
             // (checked at load); `acts` were quantised for it.
             #[cfg(target_arch = "x86_64")]
             unsafe {
                 vnni::product(p, &acts, 0..tc, 0..p.rows, &mut |ti, o, v| {
                     yc[ti * p.rows + o] = v + bias[o]
                 });
-                if gelu {
-                    avx512::gelu(yc);
-                }
             };
+            if gelu {
+                gelu_in_place(yc);
+            }
         });
+}
+
+/// Exact GELU over `y`: vectorised with AVX-512, else one value at a time.
+fn gelu_in_place(y: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if vnni::available() {
+        // SAFETY: the CPU features were just checked.
+        unsafe { avx512::gelu(y) };
+        return;
+    }
+    y.iter_mut().for_each(|v| *v = gelu(*v));
+}
+
+/// x·Φ(x) with erf from Abramowitz–Stegun 7.1.26, as the vectorised one computes it.
+fn gelu(x: f32) -> f32 {
+    let z = x * std::f32::consts::FRAC_1_SQRT_2;
+    let az = z.abs();
+    let t = 1.0 / az.mul_add(0.327_591_1, 1.0);
+    let mut p = 1.061_405_4f32;
+    for c in [-1.453_152_1f32, 1.421_413_8, -0.284_496_74, 0.254_829_6] {
+        p = p.mul_add(t, c);
+    }
+    let erf_abs = 1.0 - p * t * (-az * az).exp();
+    0.5 * x * (1.0 + erf_abs.copysign(z))
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -248,19 +272,25 @@ mod tests {
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod simd_tests {
+    /// Both GELUs (the vectorised one where the CPU has AVX-512) against erf's series.
     #[test]
-    fn vectorised_gelu_matches_erf() {
-        if !crate::vnni::available() {
-            return;
-        }
-        let mut y: Vec<f32> = (0..37).map(|i| (i as f32 - 18.0) / 3.0).collect();
-        let want: Vec<f32> = y
+    fn gelu_matches_erf() {
+        let x: Vec<f32> = (0..37).map(|i| (i as f32 - 18.0) / 3.0).collect();
+        let want: Vec<f32> = x
             .iter()
             .map(|&v| 0.5 * v * (1.0 + erf(v as f64 / 2f64.sqrt()) as f32))
             .collect();
-        unsafe { super::avx512::gelu(&mut y) };
-        for (g, w) in y.iter().zip(&want) {
-            assert!((g - w).abs() < 2e-6, "{g} vs {w}");
+        let scalar: Vec<f32> = x.iter().map(|&v| super::gelu(v)).collect();
+        let mut got = vec![("scalar", scalar)];
+        if crate::vnni::available() {
+            let mut y = x.clone();
+            unsafe { super::avx512::gelu(&mut y) };
+            got.push(("avx512", y));
+        }
+        for (what, y) in got {
+            for (g, w) in y.iter().zip(&want) {
+                assert!((g - w).abs() < 2e-6, "{what}: {g} vs {w}");
+            }
         }
     }
 

@@ -1,8 +1,9 @@
-//! Weight matrices for the CPU engine. Q8_0 matrices (SmolLM2 and most of gemma-3 once their
-//! Q4_1/Q5_0 tensors are converted at load) run on our AVX-512 VNNI kernel (`crate::vnni`)
-//! where the CPU has it; every other type keeps its GGML blocks and candle's dot kernel for it
-//! (the arithmetic of candle's `QMatMul`: activations quantized to the type's companion block
-//! type, one dot product per row and token). Both are driven by our own threads.
+//! Weight matrices for the CPU engine. The legacy block types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0:
+//! all of SmolLM2, most of gemma-3) run on our AVX-512 VNNI kernel (`crate::vnni`), about as
+//! many bytes as in the file, where the CPU has it; every other type keeps its GGML blocks and
+//! candle's dot kernel for it (the arithmetic of candle's `QMatMul`: activations quantized to
+//! the type's companion block type, one dot product per row and token). Both are driven by our
+//! own threads.
 
 use candle_core::quantized::k_quants::{
     BlockQ2K, BlockQ3K, BlockQ4_0, BlockQ4_1, BlockQ4K, BlockQ5_0, BlockQ5_1, BlockQ5K, BlockQ6K,
@@ -248,7 +249,7 @@ impl Matrix for VnniMatrix {
 /// Whether [`from_qtensor`] puts the legacy block types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) on our
 /// kernel on this CPU (no need to convert them at load).
 pub(crate) fn takes_legacy_types() -> bool {
-    vnni::available()
+    vnni::runs()
 }
 
 /// Takes a 2-D tensor into a matrix for the CPU engine: the legacy block types on our kernel
@@ -260,7 +261,7 @@ pub(crate) fn from_qtensor(t: &QTensor) -> candle_core::Result<Box<dyn Matrix>> 
         t.dtype(),
         GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_0
     );
-    if legacy && vnni::available() && vnni::fits(rows, cols) {
+    if legacy && vnni::runs() && vnni::fits(rows, cols) {
         let packed = vnni::Packed::from_ggml(t.dtype(), &t.data()?, rows, cols, true);
         return Ok(Box::new(VnniMatrix(packed)));
     }
@@ -318,6 +319,7 @@ mod tests {
             for dtype in [
                 GgmlDType::Q8_0,
                 GgmlDType::Q4_0,
+                GgmlDType::Q5_0,
                 GgmlDType::Q4K,
                 GgmlDType::Q6K,
                 GgmlDType::F32,

@@ -6,9 +6,10 @@
 //! Q5_0: nibbles and a plane of fifth bits, offset 16; Q8_0: signed bytes, offset 128; Q4_1 and
 //! Q5_1 with their per-block minimum instead), with the file's scale per block of 32 — the
 //! file's values, not re-quantised. Activations are quantised to int8 per block of 32 as Q8_0
-//! does (round to nearest even, like the reference engines). `vpdpbusd` multiplies unsigned
-//! weight bytes with signed activation bytes, two blocks per instruction, in a register tile of
-//! 4 rows × up to 4 tokens; the offset is taken out through the activation block sums.
+//! does (round to nearest even, like the reference engines). On AVX-512, `vpdpbusd` multiplies
+//! unsigned weight bytes with signed activation bytes, two blocks per instruction, in a register
+//! tile of 4 rows × up to 4 tokens; the offset is taken out through the activation block sums.
+//! The AVX2 variant (`mod avx2`) takes it out in integers instead.
 
 use candle_core::quantized::GgmlDType;
 

@@ -258,6 +258,11 @@ pub(crate) fn quantise(x: &[f32], t: usize, k: usize) -> Acts {
         // SAFETY: the CPU features were just checked.
         return unsafe { avx512::quantise(x, t, k) };
     }
+    #[cfg(target_arch = "x86_64")]
+    if avx2_available() {
+        // SAFETY: the CPU features were just checked.
+        return unsafe { avx2::quantise(x, t, k) };
+    }
     quantise_scalar(x, t, k)
 }
 
@@ -601,6 +606,59 @@ mod avx2 {
         }
     }
 
+    /// Q8_0-style quantisation of `t` rows of `k` values, 8 lanes at a time; the same numbers
+    /// as `quantise_scalar` (the same f32 products, rounded to nearest even).
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub(super) unsafe fn quantise(x: &[f32], t: usize, k: usize) -> Acts {
+        let nb2 = k / (2 * QK);
+        let mut a = Acts {
+            t,
+            q: vec![0; t * k],
+            da: vec![0.0; t * nb2 * 16],
+            s: vec![0.0; t * nb2 * 16],
+        };
+        let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFF_FFFF));
+        // After the two packs the 4-byte groups are 0, 8, 16, 24, 4, 12, 20, 28 (by value).
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for bi in 0..t * k / QK {
+            // SAFETY: block bi covers x[bi*32..bi*32+32] and q[bi*32..bi*32+32], both in bounds.
+            unsafe {
+                let at = x.as_ptr().add(bi * QK);
+                let v = [0, 8, 16, 24].map(|o| _mm256_loadu_ps(at.add(o)));
+                let m = v.iter().fold(_mm256_setzero_ps(), |m, &x| {
+                    _mm256_max_ps(m, _mm256_and_ps(x, abs_mask))
+                });
+                let m = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps::<1>(m));
+                let m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+                let amax = _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+                let d = amax / 127.0;
+                let id = _mm256_set1_ps(if d > 0.0 { 1.0 / d } else { 0.0 });
+                let q = v.map(|x| _mm256_cvtps_epi32(_mm256_mul_ps(x, id)));
+                let sum =
+                    _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+                let sum = _mm_add_epi32(
+                    _mm256_castsi256_si128(sum),
+                    _mm256_extracti128_si256::<1>(sum),
+                );
+                let sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<0b01_00_11_10>(sum));
+                let sum =
+                    _mm_cvtsi128_si32(_mm_add_epi32(sum, _mm_shuffle_epi32::<0b10_11_00_01>(sum)));
+                let bytes = _mm256_packs_epi16(
+                    _mm256_packs_epi32(q[0], q[1]),
+                    _mm256_packs_epi32(q[2], q[3]),
+                );
+                _mm256_storeu_si256(
+                    a.q.as_mut_ptr().add(bi * QK) as *mut _,
+                    _mm256_permutevar8x32_epi32(bytes, order),
+                );
+                let lanes = (bi / 2) * 16 + (bi % 2) * 8;
+                a.da[lanes..lanes + 8].fill(d);
+                a.s[lanes..lanes + 8].fill(d * sum as f32 / 8.0);
+            }
+        }
+        a
+    }
+
     /// Scale or minimum `i` as f32.
     #[target_feature(enable = "avx2,fma,f16c")]
     #[inline]
@@ -764,6 +822,16 @@ mod tests {
             (&s.q, &s.da, &s.s),
             "vectorised quantisation"
         );
+        #[cfg(target_arch = "x86_64")]
+        if avx2_available() {
+            // SAFETY: the CPU features were just checked.
+            let v = unsafe { avx2::quantise(&x, t, k) };
+            assert_eq!(
+                (&v.q, &v.da, &v.s),
+                (&s.q, &s.da, &s.s),
+                "AVX2 quantisation"
+            );
+        }
         for dtype in [
             GgmlDType::Q4_0,
             GgmlDType::Q4_1,

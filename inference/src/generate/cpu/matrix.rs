@@ -1,5 +1,6 @@
 //! Weight matrices for the CPU engine. The legacy block types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0:
-//! all of SmolLM2, most of gemma-3) run on our AVX-512 VNNI kernel (`crate::vnni`), about as
+//! all of SmolLM2, most of gemma-3) and Q4_K, Q5_K, Q6_K (gemma-3's attention output and
+//! feed-forward down) run on our int8 kernel (`crate::vnni`: AVX-512 VNNI or AVX2), about as
 //! many bytes as in the file, where the CPU has it; every other type keeps its GGML blocks and
 //! candle's dot kernel for it (the arithmetic of candle's `QMatMul`: activations quantized to
 //! the type's companion block type, one dot product per row and token). Both are driven by our
@@ -252,16 +253,13 @@ pub(crate) fn takes_legacy_types() -> bool {
     vnni::runs()
 }
 
-/// Takes a 2-D tensor into a matrix for the CPU engine: the legacy block types on our kernel
-/// where it runs (4-bit ones kept at 4 bits: decoding reads every weight once per token, so
-/// bytes read set its speed), otherwise the tensor's own block type ([`own_blocks`]).
+/// Takes a 2-D tensor into a matrix for the CPU engine: the legacy block types, Q4_K, Q5_K
+/// and Q6_K on our kernel where it runs (4/5-bit ones kept at their size: decoding reads every
+/// weight once per token, so bytes read set its speed), otherwise the tensor's own block type
+/// ([`own_blocks`]).
 pub(crate) fn from_qtensor(t: &QTensor) -> candle_core::Result<Box<dyn Matrix>> {
     let (rows, cols) = t.shape().dims2()?;
-    let legacy = matches!(
-        t.dtype(),
-        GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_0
-    );
-    if legacy && vnni::runs() && vnni::fits(rows, cols) {
+    if vnni::takes(t.dtype()) && vnni::runs() && vnni::fits(rows, cols) {
         let packed = vnni::Packed::from_ggml(t.dtype(), &t.data()?, rows, cols, true);
         return Ok(Box::new(VnniMatrix(packed)));
     }

@@ -166,6 +166,7 @@ unsafe fn tile<
     // Offsets are 8, 16 or 128; 128 wraps to -128, which subtracts the same modulo 256.
     let offset = _mm256_set1_epi8(p.offset as u8 as i8);
     for o in rows.step_by(4) {
+        p.prefetch_rows(o + super::PREFETCH_ROWS_AHEAD);
         let mut acc = [[_mm256_setzero_ps(); NT]; 4];
         for b in 0..nb {
             let (b2, half) = (b / 2, b % 2);

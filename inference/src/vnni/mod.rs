@@ -21,6 +21,11 @@ pub(crate) use unpack::takes;
 
 pub(crate) const QK: usize = 32;
 
+/// How far ahead of its tile the kernel asks for rows (two tiles): decoding gemma-3 measured
+/// 55.2 tokens/s without, 59.8 at 8 rows, 58.6 at 16 and 58.4 (noisy) at 4.
+#[cfg(target_arch = "x86_64")]
+const PREFETCH_ROWS_AHEAD: usize = 8;
+
 /// Whether this CPU has AVX-512 VNNI (the kernel's fast variant, and the embedder's other
 /// AVX-512 code).
 pub(crate) fn available() -> bool {
@@ -177,6 +182,38 @@ impl Packed {
                     Some(h) => low | (((h >> i) & 1) as u8) << 4,
                     None => low,
                 }
+            }
+        }
+    }
+
+    /// Asks the cache for rows `o..o + 4` (weights, fifth bits, scales) ahead of the tile that
+    /// reads them: a row's weights and its scales are separate streams, and at one token a tile
+    /// waits on memory otherwise.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn prefetch_rows(&self, o: usize) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        fn span<T>(v: &[T], rows: std::ops::Range<usize>, per_row: usize) {
+            let bytes = per_row * std::mem::size_of::<T>();
+            let base = v.as_ptr() as *const i8;
+            for at in (rows.start * bytes..rows.end * bytes).step_by(64) {
+                // A prefetch never faults; the address is inside `v` anyway.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(at)) };
+            }
+        }
+        if o + 4 > self.rows {
+            return;
+        }
+        let rows = o..o + 4;
+        span(&self.w, rows.clone(), self.w.len() / self.rows);
+        if !self.high.is_empty() {
+            span(&self.high, rows.clone(), self.high.len() / self.rows);
+        }
+        let per_row = self.k / self.scale_block;
+        for s in std::iter::once(&self.d).chain(&self.m) {
+            match s {
+                Scales::Half(v) => span(v, rows.clone(), per_row),
+                Scales::Single(v) => span(v, rows.clone(), per_row),
             }
         }
     }
@@ -340,6 +377,38 @@ mod tests {
     use super::*;
     use candle_core::quantized::QTensor;
     use candle_core::{Device, Tensor};
+
+    /// The four-row reduction gives `_mm512_reduce_add_ps`'s bits (any other order moves
+    /// logits: see `avx512::sum_4`), on sums whose order shows in their rounding.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn four_row_sums_round_as_the_one_row_reduction() {
+        use std::arch::x86_64::*;
+        if !available() {
+            return;
+        }
+        let lane = |i: usize| {
+            let m = ((i * 2_654_435_761) % 1_000_003) as f32 / 1_000_003.0 - 0.5;
+            m * 10f32.powi((i % 9) as i32 - 4)
+        };
+        for round in 0..200 {
+            let rows: [[f32; 16]; 4] =
+                std::array::from_fn(|r| std::array::from_fn(|l| lane(round * 64 + r * 16 + l)));
+            // SAFETY: the CPU has AVX-512 (checked above); each array holds 16 f32.
+            let (got, want) = unsafe {
+                let v = rows.map(|r| _mm512_loadu_ps(r.as_ptr()));
+                (
+                    avx512::sum_4(v[0], v[1], v[2], v[3]),
+                    v.map(|x| _mm512_reduce_add_ps(x)),
+                )
+            };
+            assert_eq!(
+                got.map(f32::to_bits),
+                want.map(f32::to_bits),
+                "round {round}"
+            );
+        }
+    }
 
     /// Every layout against candle's own dequantisation (the values) and against the scalar
     /// product of those values with the quantised activations (the kernel).

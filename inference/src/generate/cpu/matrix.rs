@@ -13,6 +13,7 @@ use candle_core::quantized::k_quants::{
 use candle_core::quantized::{GgmlDType, QTensor};
 use half::f16;
 
+use super::team::SharedOut;
 use crate::vnni;
 
 /// How a matrix wants its input quantized: matrices of one kind share it.
@@ -67,14 +68,18 @@ pub(crate) trait Matrix: Send + Sync {
     fn input_kind(&self) -> InputKind;
     /// Quantizes `x` (`tokens × cols`, row-major) the way this matrix's kernel reads it.
     fn quantize(&self, x: &[f32], tokens: usize) -> Acts;
-    /// `out(t, r, x_t · w_r)` for every token of `acts` and every row in `rows`, which starts
-    /// at a multiple of 4 (and ends at one, or at the last row).
-    fn product(
+    /// Writes `x_t · w_r` at `t * rows() + r` of `out` for every token of `acts` and every row
+    /// in `rows`, which starts at a multiple of 4 (and ends at one, or at the last row). A
+    /// direct write, not a callback: the output projection has 262,144 rows per token.
+    ///
+    /// # Safety
+    /// `out` holds `tokens * rows()` values and no one else writes these rows during the call.
+    unsafe fn product(
         &self,
         acts: &Acts,
         tokens: usize,
         rows: std::ops::Range<usize>,
-        out: &mut dyn FnMut(usize, usize, f32),
+        out: SharedOut,
     );
     /// Row `r` as f32 (an embedding lookup).
     fn row(&self, r: usize, out: &mut [f32]);
@@ -133,13 +138,16 @@ impl<T: GgmlType + 'static> Matrix for Typed<T> {
         Acts::Blocks(acts)
     }
 
-    fn product(
+    unsafe fn product(
         &self,
         acts: &Acts,
         tokens: usize,
         rows: std::ops::Range<usize>,
-        out: &mut dyn FnMut(usize, usize, f32),
+        out: SharedOut,
     ) {
+        let n_rows = self.rows;
+        // SAFETY: (t, r) is one of this call's rows, inside `out` (the contract).
+        let out = |t: usize, r: usize, v: f32| unsafe { out.write(t * n_rows + r, v) };
         let Acts::Blocks(acts) = acts else {
             panic!("activations quantized for another kernel");
         };
@@ -219,21 +227,25 @@ impl Matrix for VnniMatrix {
         Acts::Vnni(vnni::quantise(x, tokens, self.0.k))
     }
 
-    fn product(
+    unsafe fn product(
         &self,
         acts: &Acts,
         tokens: usize,
         rows: std::ops::Range<usize>,
-        out: &mut dyn FnMut(usize, usize, f32),
+        out: SharedOut,
     ) {
         let Acts::Vnni(acts) = acts else {
             panic!("activations quantized for another kernel");
         };
+        let n_rows = self.0.rows;
         // SAFETY: a `VnniMatrix` is built only when the CPU has the kernel's features and the
-        // shape fits (`from_qtensor`); `product` checks the rest.
+        // shape fits (`from_qtensor`); `product` checks the rest. Each (t, r) is one of this
+        // call's rows, inside `out` (this function's contract).
         #[cfg(target_arch = "x86_64")]
         unsafe {
-            vnni::product(&self.0, acts, 0..tokens, rows, &mut |t, r, v| out(t, r, v))
+            vnni::product(&self.0, acts, 0..tokens, rows, &mut |t, r, v| {
+                out.write(t * n_rows + r, v)
+            })
         };
         #[cfg(not(target_arch = "x86_64"))]
         unreachable!(
@@ -335,7 +347,8 @@ mod tests {
                     let mut got = vec![f32::NAN; tokens * rows];
                     // Two row ranges, as two workers would take them.
                     for range in [4..rows, 0..4] {
-                        m.product(&acts, tokens, range, &mut |t, r, v| got[t * rows + r] = v);
+                        // SAFETY: `got` holds every (token, row); one range at a time.
+                        unsafe { m.product(&acts, tokens, range, SharedOut::new(&mut got)) };
                     }
                     for t in 0..tokens {
                         let xt = &x[t * cols..(t + 1) * cols];

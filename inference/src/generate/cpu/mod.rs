@@ -230,12 +230,9 @@ fn products<const N: usize>(
             }
             let (m, rows) = (ms[mi], ms[mi].rows());
             let range = (lo - (first - count)) * UNIT..((hi - (first - count)) * UNIT).min(rows);
-            let out = ptrs[mi];
-            m.product(&acts[which[mi]].1, tokens, range, &mut |t, r, v| {
-                // SAFETY: row r lies in this chunk's units of matrix mi, which no other worker
-                // takes, and (t, r) is inside that matrix's output.
-                unsafe { out.write(t * rows + r, v) }
-            });
+            // SAFETY: the rows lie in this chunk's units of matrix mi, which no other worker
+            // takes, and its output holds `tokens * rows` values.
+            unsafe { m.product(&acts[which[mi]].1, tokens, range, ptrs[mi]) };
         }
     });
     outs

@@ -8,34 +8,6 @@
 use super::{Acts, Packed, QK, Scales};
 use std::arch::x86_64::*;
 
-/// Tokens in pairs, then the last one.
-///
-/// # Safety
-/// As `super::product_on` without AVX-512.
-pub(super) unsafe fn tiles<
-    const NIBBLES: bool,
-    const HIGH: bool,
-    const MIN: bool,
-    const SUB16: bool,
->(
-    p: &Packed,
-    a: &Acts,
-    tokens: std::ops::Range<usize>,
-    rows: std::ops::Range<usize>,
-    out: &mut impl FnMut(usize, usize, f32),
-) {
-    let mut t0 = tokens.start;
-    while t0 + 2 <= tokens.end {
-        // SAFETY: per the contract.
-        unsafe { tile::<2, NIBBLES, HIGH, MIN, SUB16>(p, a, t0, rows.clone(), out) };
-        t0 += 2;
-    }
-    if t0 < tokens.end {
-        // SAFETY: per the contract.
-        unsafe { tile::<1, NIBBLES, HIGH, MIN, SUB16>(p, a, t0, rows.clone(), out) };
-    }
-}
-
 /// Q8_0-style quantisation of `t` rows of `k` values, 8 lanes at a time; the same numbers
 /// as `quantise_scalar` (the same f32 products, rounded to nearest even).
 #[target_feature(enable = "avx2,fma,f16c")]
@@ -147,7 +119,7 @@ unsafe fn sum(v: __m256) -> f32 {
 #[allow(clippy::needless_range_loop)]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
-unsafe fn tile<
+pub(super) unsafe fn tile<
     const NT: usize,
     const NIBBLES: bool,
     const HIGH: bool,

@@ -5,35 +5,6 @@
 use super::{Acts, Packed, QK, Scales};
 use std::arch::x86_64::*;
 
-/// Tokens in fours, then one at a time.
-///
-/// # Safety
-/// As `super::product_on` with AVX-512.
-pub(super) unsafe fn tiles<
-    const NIBBLES: bool,
-    const HIGH: bool,
-    const MIN: bool,
-    const SUB16: bool,
->(
-    p: &Packed,
-    a: &Acts,
-    tokens: std::ops::Range<usize>,
-    rows: std::ops::Range<usize>,
-    out: &mut impl FnMut(usize, usize, f32),
-) {
-    let mut t0 = tokens.start;
-    while t0 + 4 <= tokens.end {
-        // SAFETY: per the contract.
-        unsafe { tile::<4, NIBBLES, HIGH, MIN, SUB16>(p, a, t0, rows.clone(), out) };
-        t0 += 4;
-    }
-    while t0 < tokens.end {
-        // SAFETY: per the contract.
-        unsafe { tile::<1, NIBBLES, HIGH, MIN, SUB16>(p, a, t0, rows.clone(), out) };
-        t0 += 1;
-    }
-}
-
 /// Q8_0-style quantisation of `t` rows of `k` values, 16 lanes at a time.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 pub(super) unsafe fn quantise(x: &[f32], t: usize, k: usize) -> Acts {
@@ -144,7 +115,7 @@ unsafe fn quad_of_f32(p: *const f32) -> __m512 {
 #[allow(clippy::needless_range_loop)]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 #[inline]
-unsafe fn tile<
+pub(super) unsafe fn tile<
     const NT: usize,
     const NIBBLES: bool,
     const HIGH: bool,

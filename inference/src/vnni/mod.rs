@@ -299,23 +299,23 @@ fn quantise_scalar(x: &[f32], t: usize, k: usize) -> Acts {
     a
 }
 
-/// Calls a variant's `tiles::<NIBBLES, HIGH, MIN, SUB16>` for `p`'s layout: weights as nibbles
-/// (with `HIGH`, plus a plane of fifth bits) or bytes; with a minimum or an offset; with a
-/// scale per 16 weights (`SUB16`, Q6_K's bytes) or per 32.
+/// Calls `f::<NIBBLES, HIGH, MIN, SUB16>` for `p`'s layout: weights as nibbles (with `HIGH`,
+/// plus a plane of fifth bits) or bytes; with a minimum or an offset; with a scale per 16
+/// weights (`SUB16`, Q6_K's bytes) or per 32.
 #[cfg(target_arch = "x86_64")]
 macro_rules! by_layout {
-    ($p:expr, $variant:ident :: $f:ident ($($arg:expr),*)) => {
+    ($p:expr, $f:ident ($($arg:expr),*)) => {
         match ($p.layout, $p.m.is_some(), $p.scale_block == 16) {
-            (Layout::Bytes, false, false) => $variant::$f::<false, false, false, false>($($arg),*),
-            (Layout::Bytes, true, false) => $variant::$f::<false, false, true, false>($($arg),*),
-            (Layout::Bytes, false, true) => $variant::$f::<false, false, false, true>($($arg),*),
-            (Layout::Nibbles, false, false) => $variant::$f::<true, false, false, false>($($arg),*),
-            (Layout::Nibbles, true, false) => $variant::$f::<true, false, true, false>($($arg),*),
+            (Layout::Bytes, false, false) => $f::<false, false, false, false>($($arg),*),
+            (Layout::Bytes, true, false) => $f::<false, false, true, false>($($arg),*),
+            (Layout::Bytes, false, true) => $f::<false, false, false, true>($($arg),*),
+            (Layout::Nibbles, false, false) => $f::<true, false, false, false>($($arg),*),
+            (Layout::Nibbles, true, false) => $f::<true, false, true, false>($($arg),*),
             (Layout::NibblesHigh, false, false) => {
-                $variant::$f::<true, true, false, false>($($arg),*)
+                $f::<true, true, false, false>($($arg),*)
             }
             (Layout::NibblesHigh, true, false) => {
-                $variant::$f::<true, true, true, false>($($arg),*)
+                $f::<true, true, true, false>($($arg),*)
             }
             (layout, min, _) => unreachable!(
                 "no tile for {layout:?} weights (minimum: {min}) with a scale per 16"
@@ -358,11 +358,39 @@ unsafe fn product_on(
     // The bounds the tile's reads rely on.
     assert!(tokens.end <= a.t && a.q.len() == a.t * p.k && rows.end <= p.rows);
     assert!(rows.start.is_multiple_of(4) && rows.len().is_multiple_of(4));
-    // SAFETY (both): per the contract and the checks above.
-    if avx512 {
-        unsafe { by_layout!(p, avx512::tiles(p, a, tokens, rows, out)) }
-    } else {
-        unsafe { by_layout!(p, avx2::tiles(p, a, tokens, rows, out)) }
+    // SAFETY: per the contract and the checks above.
+    unsafe { by_layout!(p, tiles(avx512, p, a, tokens, rows, out)) }
+}
+
+/// The tokens in tiles as wide as the variant's register tile (4 tokens on AVX-512, 2 on AVX2),
+/// the rest one at a time.
+///
+/// # Safety
+/// As [`product_on`], after its checks.
+#[cfg(target_arch = "x86_64")]
+unsafe fn tiles<const NIBBLES: bool, const HIGH: bool, const MIN: bool, const SUB16: bool>(
+    avx512: bool,
+    p: &Packed,
+    a: &Acts,
+    tokens: std::ops::Range<usize>,
+    rows: std::ops::Range<usize>,
+    out: &mut impl FnMut(usize, usize, f32),
+) {
+    let wide = if avx512 { 4 } else { 2 };
+    let mut t0 = tokens.start;
+    while t0 < tokens.end {
+        let whole = t0 + wide <= tokens.end;
+        let rows = rows.clone();
+        // SAFETY: per the contract.
+        unsafe {
+            match (avx512, whole) {
+                (true, true) => avx512::tile::<4, NIBBLES, HIGH, MIN, SUB16>(p, a, t0, rows, out),
+                (true, false) => avx512::tile::<1, NIBBLES, HIGH, MIN, SUB16>(p, a, t0, rows, out),
+                (false, true) => avx2::tile::<2, NIBBLES, HIGH, MIN, SUB16>(p, a, t0, rows, out),
+                (false, false) => avx2::tile::<1, NIBBLES, HIGH, MIN, SUB16>(p, a, t0, rows, out),
+            }
+        }
+        t0 += if whole { wide } else { 1 };
     }
 }
 

@@ -15,14 +15,18 @@
 
 use candle_core::quantized::GgmlDType;
 
+mod aligned;
 mod unpack;
+
+use aligned::Aligned;
 
 pub(crate) use unpack::takes;
 
 pub(crate) const QK: usize = 32;
 
 /// How far ahead of its tile the kernel asks for rows (two tiles): decoding gemma-3 measured
-/// 55.2 tokens/s without, 59.8 at 8 rows, 58.6 at 16 and 58.4 (noisy) at 4.
+/// 55.2 tokens/s without, 59.8 at 8 rows, 58.6 at 16 and 58.4 (noisy) at 4 (weights into L1);
+/// with them into L2, 8 and 16 rows measured the same.
 #[cfg(target_arch = "x86_64")]
 const PREFETCH_ROWS_AHEAD: usize = 8;
 
@@ -117,7 +121,7 @@ pub(crate) struct Packed {
     pub rows: usize,
     pub k: usize,
     layout: Layout,
-    w: Vec<u8>,
+    w: Aligned<u8>,
     /// The fifth bits with [`Layout::NibblesHigh`] (one word per row and pair), else empty.
     high: Vec<u64>,
     d: Scales,
@@ -152,10 +156,15 @@ impl Packed {
         };
         let w = match layout {
             Layout::Bytes => values,
-            Layout::Nibbles | Layout::NibblesHigh => values
-                .chunks_exact(2 * QK)
-                .flat_map(|pair| (0..QK).map(move |i| (pair[i] & 0x0F) | (pair[QK + i] << 4)))
-                .collect(),
+            Layout::Nibbles | Layout::NibblesHigh => {
+                let mut w = Aligned::zeroed(values.len() / 2);
+                for (pair, out) in values.chunks_exact(2 * QK).zip(w.chunks_exact_mut(QK)) {
+                    for (i, o) in out.iter_mut().enumerate() {
+                        *o = (pair[i] & 0x0F) | (pair[QK + i] << 4);
+                    }
+                }
+                w
+            }
         };
         Packed {
             rows,
@@ -186,34 +195,38 @@ impl Packed {
         }
     }
 
-    /// Asks the cache for rows `o..o + 4` (weights, fifth bits, scales) ahead of the tile that
-    /// reads them: a row's weights and its scales are separate streams, and at one token a tile
-    /// waits on memory otherwise.
+    /// Asks the caches for rows `o..o + 4` ahead of the tile that reads them: the weights (and
+    /// fifth bits) into L2, their scales into L1. A row's weights and its scales are separate
+    /// streams, and at one token a tile waits on memory otherwise. Weights go to L2 because a
+    /// tile's worth of L1 prefetches (40 lines for a gemma-3 row quad) stalls the loads behind
+    /// them. On Zen 4, in paired runs, gemma-3 decoded at 58–62 tokens/s with them into L1 and
+    /// at 73–90 into L2, SmolLM2 at 113–120 and 136–165; the AVX2 variant (forced there) at
+    /// 40–46 and 63–65 for gemma-3. Prompts and the embedder measured the same either way.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     fn prefetch_rows(&self, o: usize) {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        fn span<T>(v: &[T], rows: std::ops::Range<usize>, per_row: usize) {
+        use std::arch::x86_64::{_MM_HINT_T0, _MM_HINT_T1, _mm_prefetch};
+        fn span<T, const HINT: i32>(v: &[T], rows: std::ops::Range<usize>, per_row: usize) {
             let bytes = per_row * std::mem::size_of::<T>();
             let base = v.as_ptr() as *const i8;
             for at in (rows.start * bytes..rows.end * bytes).step_by(64) {
                 // A prefetch never faults; the address is inside `v` anyway.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(at)) };
+                unsafe { _mm_prefetch::<HINT>(base.wrapping_add(at)) };
             }
         }
         if o + 4 > self.rows {
             return;
         }
         let rows = o..o + 4;
-        span(&self.w, rows.clone(), self.w.len() / self.rows);
+        span::<_, _MM_HINT_T1>(&self.w, rows.clone(), self.w.len() / self.rows);
         if !self.high.is_empty() {
-            span(&self.high, rows.clone(), self.high.len() / self.rows);
+            span::<_, _MM_HINT_T1>(&self.high, rows.clone(), self.high.len() / self.rows);
         }
         let per_row = self.k / self.scale_block;
         for s in std::iter::once(&self.d).chain(&self.m) {
             match s {
-                Scales::Half(v) => span(v, rows.clone(), per_row),
-                Scales::Single(v) => span(v, rows.clone(), per_row),
+                Scales::Half(v) => span::<_, _MM_HINT_T0>(v, rows.clone(), per_row),
+                Scales::Single(v) => span::<_, _MM_HINT_T0>(v, rows.clone(), per_row),
             }
         }
     }
@@ -239,9 +252,9 @@ impl Packed {
 /// for the first and second block. The same for every weight layout.
 pub(crate) struct Acts {
     pub t: usize,
-    q: Vec<i8>,
-    da: Vec<f32>,
-    s: Vec<f32>,
+    q: Aligned<i8>,
+    da: Aligned<f32>,
+    s: Aligned<f32>,
 }
 
 impl Acts {
@@ -250,9 +263,9 @@ impl Acts {
         let lanes = t * k / (2 * QK) * 16;
         Acts {
             t,
-            q: vec![0; t * k],
-            da: vec![0.0; lanes],
-            s: vec![0.0; lanes],
+            q: Aligned::zeroed(t * k),
+            da: Aligned::zeroed(lanes),
+            s: Aligned::zeroed(lanes),
         }
     }
 
@@ -453,8 +466,8 @@ mod tests {
         let a = quantise(&x, t, k);
         let s = quantise_scalar(&x, t, k);
         assert_eq!(
-            (&a.q, &a.da, &a.s),
-            (&s.q, &s.da, &s.s),
+            (&a.q[..], &a.da[..], &a.s[..]),
+            (&s.q[..], &s.da[..], &s.s[..]),
             "vectorised quantisation"
         );
         #[cfg(target_arch = "x86_64")]
@@ -462,8 +475,8 @@ mod tests {
             // SAFETY: the CPU features were just checked.
             let v = unsafe { avx2::quantise(&x, t, k) };
             assert_eq!(
-                (&v.q, &v.da, &v.s),
-                (&s.q, &s.da, &s.s),
+                (&v.q[..], &v.da[..], &v.s[..]),
+                (&s.q[..], &s.da[..], &s.s[..]),
                 "AVX2 quantisation"
             );
         }

@@ -10,7 +10,7 @@
 
 use candle_core::quantized::GgmlDType;
 
-use super::{QK, Scales};
+use super::{Aligned, QK, Scales};
 
 /// Weights per K-quant super-block.
 const QK_K: usize = 256;
@@ -18,7 +18,7 @@ const QK_K: usize = 256;
 /// One matrix's weights as the kernel reads them, before they are laid out.
 pub(super) struct Unpacked {
     /// The unsigned value of each weight, row-major.
-    pub values: Vec<u8>,
+    pub values: Aligned<u8>,
     /// How many bits the values use (4, 5, 6 or 8).
     pub bits: u32,
     /// Scales per `scale_block` weights.
@@ -91,7 +91,7 @@ fn legacy(dtype: GgmlDType, raw: &[u8], n: usize) -> Unpacked {
         other => panic!("{other:?} has no layout on the int8 kernel"),
     };
     let nb = n / QK;
-    let mut values = vec![0u8; n];
+    let mut values = Aligned::zeroed(n);
     let mut d = Vec::with_capacity(nb);
     let mut m = Vec::with_capacity(if has_min { nb } else { 0 });
     for (i, b) in raw.chunks_exact(block).take(nb).enumerate() {
@@ -148,7 +148,7 @@ fn scale_and_min(j: usize, s: &[u8]) -> (u8, u8) {
 fn k_quant_with_minimum(five_bits: bool, raw: &[u8], n: usize) -> Unpacked {
     let block = if five_bits { 176 } else { 144 };
     let nb = n / QK_K;
-    let mut values = vec![0u8; n];
+    let mut values = Aligned::zeroed(n);
     let mut d = Vec::with_capacity(n / QK);
     let mut m = Vec::with_capacity(n / QK);
     for (bi, b) in raw.chunks_exact(block).take(nb).enumerate() {
@@ -192,7 +192,7 @@ fn k_quant_with_minimum(five_bits: bool, raw: &[u8], n: usize) -> Unpacked {
 /// half's 32, at bit `2 · (e / 32)`.
 fn q6_k(raw: &[u8], n: usize) -> Unpacked {
     let nb = n / QK_K;
-    let mut values = vec![0u8; n];
+    let mut values = Aligned::zeroed(n);
     let mut d = Vec::with_capacity(n / 16);
     for (bi, b) in raw.chunks_exact(210).take(nb).enumerate() {
         let (ql, qh, sc) = (&b[..128], &b[128..192], &b[192..208]);

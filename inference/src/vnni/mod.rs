@@ -31,13 +31,18 @@ pub(crate) const QK: usize = 32;
 const PREFETCH_ROWS_AHEAD: usize = 8;
 
 /// Whether this CPU has AVX-512 VNNI (the kernel's fast variant, and the embedder's other
-/// AVX-512 code).
+/// AVX-512 code), unless `ATZINUMS_SIMD=avx2` asks for what an AVX2-only CPU runs (to test
+/// and measure that on an AVX-512 machine).
 pub(crate) fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512bw")
-            && std::is_x86_feature_detected!("avx512vnni")
+        static AVX512: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *AVX512.get_or_init(|| {
+            std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512bw")
+                && std::is_x86_feature_detected!("avx512vnni")
+                && std::env::var("ATZINUMS_SIMD").as_deref() != Ok("avx2")
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -257,7 +257,7 @@ impl GgufGenerator {
             InferenceError::Candle(c) => malformed(path, c),
             other => other,
         })?;
-        let tokenizer = GgufTokenizer::from_gguf(&content, path)?;
+        let tokenizer = GgufTokenizer::from_gguf(&content)?;
         if tokenizer.vocab_size < decoder.vocab_size() {
             return Err(malformed(
                 path,

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use atzinums_api::OidcConfig;
 use atzinums_store::{BlobLocation, DEFAULT_MAX_DOCUMENT_BYTES, MasterKey, Store, StoreConfig};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -31,15 +32,18 @@ pub struct Config {
     pub threads: usize,
     /// Mark session cookies `Secure` (turn off only for plain-HTTP use on loopback).
     pub secure_cookies: bool,
-    /// How people sign in: `none` (default: only institutions' tokens work) or `local` (any
-    /// personal code as applicant, staff from `staff`; for demos and tests only).
+    /// How people sign in: `none` (default: only institutions' tokens work), `oidc` (the eID,
+    /// through the provider in `[oidc]`) or `local` (any personal code as applicant, staff from
+    /// `staff`; for demos and tests only).
     pub identity: String,
-    /// Staff who may sign in with the local identity provider, and in which role
-    /// (`[[staff]] person_code = "…", role = "expert"`). Applicants need no entry.
+    /// Staff who may sign in, and in which role (`[[staff]] person_code = "…", role =
+    /// "expert"`); applicants and representatives need no entry. Used by `oidc` and `local`.
     pub staff: Vec<StaffEntry>,
+    /// The OpenID Connect provider, for `identity = "oidc"`.
+    pub oidc: Option<OidcConfig>,
 }
 
-/// One staff member of the local identity provider's directory.
+/// One entry of the staff directory.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct StaffEntry {
     pub person_code: String,
@@ -70,6 +74,7 @@ impl Default for Config {
             secure_cookies: true,
             identity: "none".into(),
             staff: Vec::new(),
+            oidc: None,
         }
     }
 }
@@ -93,11 +98,13 @@ impl Config {
             figment = figment.merge(Serialized::default("data_dir", dir));
         }
         let config: Config = figment.extract().context("invalid configuration")?;
-        if config.identity != "none" && config.identity != "local" {
-            bail!(
-                "identity must be \"none\" or \"local\", not {:?}",
-                config.identity
-            );
+        match config.identity.as_str() {
+            "none" | "local" => {}
+            "oidc" if config.oidc.is_some() => {}
+            "oidc" => bail!(
+                "identity = \"oidc\" needs an [oidc] section (issuer, client_id, redirect_uri)"
+            ),
+            other => bail!("identity must be \"none\", \"oidc\" or \"local\", not {other:?}"),
         }
         if config.log_format != "text" && config.log_format != "json" {
             bail!(
@@ -212,6 +219,7 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("identity", &self.identity)
             .field("staff", &self.staff)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }
@@ -225,13 +233,46 @@ mod tests {
         let config = Config {
             database_url: Some("postgres://app:s3cret@db:5432/atz".into()),
             master_key: Some("00".repeat(32)),
+            oidc: Some(OidcConfig {
+                client_secret: Some("oidc-s3cret".into()),
+                ..OidcConfig::new(
+                    "https://eid.example",
+                    "atzinums",
+                    "https://atzinums.example/pieslegties/eid/atpakal",
+                )
+            }),
             ..Config::default()
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("https://eid.example"), "{shown}");
         assert!(!shown.contains(&"00".repeat(32)), "{shown}");
         assert!(shown.contains("postgres://app:***@db:5432/atz"), "{shown}");
         assert_eq!(redact_url("sqlite://data/a.db"), "sqlite://data/a.db");
+    }
+
+    #[test]
+    fn oidc_sign_in_needs_its_provider_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("atzinums.toml");
+        std::fs::write(&file, "identity = \"oidc\"\n").unwrap();
+        let e = Config::load(Some(&file), None).err().unwrap();
+        assert!(
+            format!("{e:#}").contains("needs an [oidc] section"),
+            "{e:#}"
+        );
+        std::fs::write(
+            &file,
+            "identity = \"oidc\"\n[oidc]\nissuer = \"https://eid.example\"\nclient_id = \"atz\"\nredirect_uri = \"https://a.example/pieslegties/eid/atpakal\"\n",
+        )
+        .unwrap();
+        let oidc = Config::load(Some(&file), None).unwrap().oidc.unwrap();
+        assert_eq!(
+            (oidc.scopes.as_str(), oidc.person_code_claim.as_str()),
+            ("openid", "sub")
+        );
+        std::fs::write(&file, "identity = \"saml\"\n").unwrap();
+        assert!(Config::load(Some(&file), None).is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use atzinums_api::{
-    ApiConfig, AppState, IdentityProvider, LocalIdentityProvider, NoIdentityProvider,
+    ApiConfig, AppState, IdentityProvider, LocalIdentityProvider, NoIdentityProvider, OidcProvider,
 };
 use atzinums_models::{PersonCode, Role};
 use atzinums_store::Store;
@@ -17,9 +17,10 @@ use serde_json::json;
 
 use crate::config::Config;
 
-/// The configured way people sign in: none, or the local stand-in with its staff directory.
+/// The configured way people sign in: none, the eID through OIDC, or the local stand-in; the
+/// last two with the staff directory.
 fn identity_provider(config: &Config) -> anyhow::Result<Arc<dyn IdentityProvider>> {
-    if config.identity != "local" {
+    if config.identity == "none" {
         return Ok(Arc::new(NoIdentityProvider));
     }
     let staff = config
@@ -35,6 +36,15 @@ fn identity_provider(config: &Config) -> anyhow::Result<Arc<dyn IdentityProvider
             Ok((code, role))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if config.identity == "oidc" {
+        let oidc = config
+            .oidc
+            .as_ref()
+            .context("identity = \"oidc\" needs an [oidc] section")?;
+        let provider =
+            OidcProvider::new(oidc.clone(), staff).map_err(|e| anyhow::anyhow!("[oidc]: {e}"))?;
+        return Ok(Arc::new(provider));
+    }
     tracing::warn!("people sign in with the local identity provider: for demos and tests only");
     Ok(Arc::new(LocalIdentityProvider::new(staff)))
 }

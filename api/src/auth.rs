@@ -31,21 +31,101 @@ pub struct Identity {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    /// The person is not signed in: wrong credentials, a refused or forged answer (401).
     #[error("{0}")]
     Rejected(String),
+    /// The identity provider cannot be reached or answers nonsense: try again later (503).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let status = match e {
+            AuthError::Rejected(_) => StatusCode::UNAUTHORIZED,
+            AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        ApiError::new(status, e.to_string())
+    }
 }
 
 /// What the login form or the provider's callback sent (field name → value).
 pub type Credentials = BTreeMap<String, String>;
 
-/// A sign-in method. The local provider checks a form; an OIDC provider would exchange the
-/// callback's `code` for the eID's ID token and read the person code and role from it.
+pub type AuthFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, AuthError>> + Send + 'a>>;
+
+/// A sign-in method. The local provider checks a form the person filled in here; a provider
+/// that sends the browser away to sign in (the eID through OIDC) says so with
+/// [`IdentityProvider::redirect_flow`] and refuses typed credentials.
 pub trait IdentityProvider: Send + Sync {
     fn name(&self) -> &str;
-    fn verify<'a>(
+    fn verify<'a>(&'a self, credentials: &'a Credentials) -> AuthFuture<'a, Identity>;
+    /// The redirect flow, for providers that have one.
+    fn redirect_flow(&self) -> Option<&dyn RedirectFlow> {
+        None
+    }
+}
+
+/// Sign-in by sending the browser to the identity provider and back (OIDC authorization code
+/// flow). The provider says who the person is; the role they asked for is checked here, against
+/// the staff directory, as with the local stand-in.
+pub trait RedirectFlow: Send + Sync {
+    /// Where to send the browser to sign in as `role`, and what it must bring back.
+    fn begin(&self, role: Role) -> AuthFuture<'_, (String, SignInAttempt)>;
+    /// Checks what the provider sent back (`code`, `state`) against the attempt.
+    fn complete<'a>(
         &'a self,
-        credentials: &'a Credentials,
-    ) -> Pin<Box<dyn Future<Output = Result<Identity, AuthError>> + Send + 'a>>;
+        attempt: &'a SignInAttempt,
+        callback: &'a Credentials,
+    ) -> AuthFuture<'a, Identity>;
+}
+
+/// What a browser carries, sealed in a cookie, between leaving for the identity provider and
+/// coming back: the values that tie the provider's answer to this browser and this attempt.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct SignInAttempt {
+    /// Echoed by the provider in the callback (OAuth `state`): the callback is this attempt's.
+    pub state: String,
+    /// Must come back inside the ID token: the token was issued for this attempt.
+    pub nonce: String,
+    /// PKCE: only who started the attempt can redeem its code.
+    pub code_verifier: String,
+    pub role: Role,
+    pub expires_at_ms: i64,
+}
+
+/// Who may sign in in which role: applicants and representatives are anyone the provider
+/// vouches for; staff roles only the codes listed for them.
+pub struct StaffDirectory {
+    staff: HashMap<String, Role>,
+}
+
+impl StaffDirectory {
+    pub fn new(staff: impl IntoIterator<Item = (PersonCode, Role)>) -> Self {
+        StaffDirectory {
+            staff: staff
+                .into_iter()
+                .map(|(c, r)| (c.as_str().to_string(), r))
+                .collect(),
+        }
+    }
+
+    /// `Ok` when `person_code` may act as `role`; the error names the role, never the person.
+    pub fn check(&self, person_code: &PersonCode, role: Role) -> Result<(), AuthError> {
+        let allowed = match role {
+            Role::Applicant | Role::Representative => true,
+            Role::Institution => false,
+            staff => self.staff.get(person_code.as_str()) == Some(&staff),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(AuthError::Rejected(format!(
+                "this person may not sign in as {}",
+                role.as_str()
+            )))
+        }
+    }
 }
 
 /// No sign-in for people: the default until an identity provider is configured (institutions'
@@ -57,10 +137,7 @@ impl IdentityProvider for NoIdentityProvider {
         "none"
     }
 
-    fn verify<'a>(
-        &'a self,
-        _: &'a Credentials,
-    ) -> Pin<Box<dyn Future<Output = Result<Identity, AuthError>> + Send + 'a>> {
+    fn verify<'a>(&'a self, _: &'a Credentials) -> AuthFuture<'a, Identity> {
         Box::pin(async {
             Err(AuthError::Rejected(
                 "sign-in is not configured on this service: an operator sets `identity` (\"local\" only for demos and tests)".into(),
@@ -72,16 +149,13 @@ impl IdentityProvider for NoIdentityProvider {
 /// For demos and tests: anyone may sign in as an applicant or representative with a valid
 /// person code; staff roles only for the codes in its directory.
 pub struct LocalIdentityProvider {
-    staff: HashMap<String, Role>,
+    directory: StaffDirectory,
 }
 
 impl LocalIdentityProvider {
     pub fn new(staff: impl IntoIterator<Item = (PersonCode, Role)>) -> Self {
         LocalIdentityProvider {
-            staff: staff
-                .into_iter()
-                .map(|(c, r)| (c.as_str().to_string(), r))
-                .collect(),
+            directory: StaffDirectory::new(staff),
         }
     }
 }
@@ -91,10 +165,7 @@ impl IdentityProvider for LocalIdentityProvider {
         "local"
     }
 
-    fn verify<'a>(
-        &'a self,
-        credentials: &'a Credentials,
-    ) -> Pin<Box<dyn Future<Output = Result<Identity, AuthError>> + Send + 'a>> {
+    fn verify<'a>(&'a self, credentials: &'a Credentials) -> AuthFuture<'a, Identity> {
         Box::pin(async move {
             let code = credentials
                 .get("person_code")
@@ -109,17 +180,7 @@ impl IdentityProvider for LocalIdentityProvider {
                 .unwrap_or("applicant")
                 .parse()
                 .map_err(|e| AuthError::Rejected(format!("role: {e}")))?;
-            let allowed = match role {
-                Role::Applicant | Role::Representative => true,
-                Role::Institution => false,
-                staff => self.staff.get(person_code.as_str()) == Some(&staff),
-            };
-            if !allowed {
-                return Err(AuthError::Rejected(format!(
-                    "this person may not sign in as {}",
-                    role.as_str()
-                )));
-            }
+            self.directory.check(&person_code, role)?;
             Ok(Identity { person_code, role })
         })
     }
@@ -192,7 +253,7 @@ fn csrf_matches(request: &Request, expected: &str) -> bool {
         .is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes()))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod error;
 pub mod limits;
+pub mod oidc;
 pub mod openapi;
 mod pages;
 mod routes;
@@ -23,6 +24,7 @@ use axum::extract::DefaultBodyLimit;
 
 pub use auth::{IdentityProvider, LocalIdentityProvider, NoIdentityProvider};
 pub use error::{ApiError, Problem};
+pub use oidc::{OidcConfig, OidcProvider};
 
 /// Settings of the HTTP service.
 #[derive(Debug, Clone)]

@@ -151,6 +151,20 @@ impl Store {
         }))
     }
 
+    /// Seals what a browser carries through a sign-in at the identity provider (state, nonce,
+    /// PKCE verifier): encrypted and authenticated with this service's key, so every instance
+    /// can check it and the browser can neither read nor change it. Hex, for a cookie.
+    pub fn seal_for_browser(&self, plaintext: &[u8]) -> String {
+        hex::encode(self.keys.seal_personal(plaintext, "browser_sign_in"))
+    }
+
+    /// Opens [`Store::seal_for_browser`]'s output; `None` when it was altered, sealed with
+    /// another key, or is not hex.
+    pub fn open_from_browser(&self, sealed: &str) -> Option<Vec<u8>> {
+        let bytes = hex::decode(sealed).ok()?;
+        self.keys.open_personal(&bytes, "browser_sign_in").ok()
+    }
+
     /// Ends a session (sign-out). Unknown tokens are fine: the result is the same.
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
         with_db!(&self.db, pool => {

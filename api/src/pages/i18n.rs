@@ -152,6 +152,8 @@ pub enum T {
     Export,
     ExportIntro,
     ExportDownload,
+    SignInWithEid,
+    SignInEidIntro,
 }
 
 pub fn t(lang: Lang, text: T) -> &'static str {
@@ -363,6 +365,11 @@ pub fn t(lang: Lang, text: T) -> &'static str {
         NoReadings => (
             "Otrās lasīšanas vēl nav pabeigtas.",
             "No second readings completed yet.",
+        ),
+        SignInWithEid => ("Pieslēgties ar eID kā", "Sign in with eID as"),
+        SignInEidIntro => (
+            "Jūs pārvirzīs uz valsts identifikācijas pakalpojumu (eID). Pēc pieslēgšanās jūs atgriezīsieties šeit.",
+            "You will be taken to the national identification service (eID). After signing in you return here.",
         ),
     };
     match lang {

@@ -4,6 +4,7 @@
 
 mod applicant;
 mod document;
+mod eid;
 pub mod i18n;
 mod my_data;
 mod quality;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/pieslegties", post(sign_in))
         .route("/atslegties", post(sign_out))
+        .merge(eid::router())
         .merge(applicant::router())
         .merge(workspace::router())
         .merge(document::router())
@@ -241,8 +243,9 @@ fn maud_response(markup: Markup) -> Response {
         .into_response()
 }
 
-/// The home page: the sign-in form, or the signed-in person's start page.
-async fn home(page: Page) -> Response {
+/// The home page: the sign-in (eID links, or the local stand-in's form), or the signed-in
+/// person's start page.
+async fn home(State(state): State<AppState>, page: Page) -> Response {
     if let Some(s) = &page.session {
         let to = match s.role {
             Role::Applicant | Role::Representative | Role::Clerk => "/e-pakalpojums",
@@ -252,8 +255,6 @@ async fn home(page: Page) -> Response {
         };
         return Redirect::to(to).into_response();
     }
-    // Login CSRF: the form echoes a random value also set as a cookie (double submit).
-    let nonce = hex::encode(rand::random::<[u8; 16]>());
     let roles = [
         Role::Applicant,
         Role::Representative,
@@ -262,6 +263,22 @@ async fn home(page: Page) -> Response {
         Role::Official,
         Role::Quality,
     ];
+    if state.idp.redirect_flow().is_some() {
+        // Plain links: the provider's page is another origin, which `form-action 'self'`
+        // would not let a form's redirect reach.
+        let body = html! {
+            p { (page.t(T::SignInEidIntro)) }
+            h2 { (page.t(T::SignInWithEid)) }
+            ul {
+                @for r in roles {
+                    li { a href=(format!("{}?role={}", eid::START_PATH, r.as_str())) { (i18n::role_name(page.lang, r.as_str())) } }
+                }
+            }
+        };
+        return page.render(page.t(T::SignIn), body);
+    }
+    // Login CSRF: the form echoes a random value also set as a cookie (double submit).
+    let nonce = hex::encode(rand::random::<[u8; 16]>());
     let body = html! {
         form method="post" action="/pieslegties" {
             input type="hidden" name="login_csrf" value=(nonce);
@@ -272,7 +289,7 @@ async fn home(page: Page) -> Response {
             p {
                 label for="role" { (page.t(T::Role)) }
                 select #role name="role" {
-                    @for r in roles { option value=(r.as_str()) { (r.as_str()) } }
+                    @for r in roles { option value=(r.as_str()) { (i18n::role_name(page.lang, r.as_str())) } }
                 }
             }
             button type="submit" { (page.t(T::SignIn)) }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::{self, Credentials, Person, SESSION_COOKIE};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::{self, Credentials, Identity, Person, SESSION_COOKIE};
+use crate::error::ApiResult;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -58,11 +58,15 @@ pub async fn start(
     credentials: &Credentials,
 ) -> ApiResult<(String, atzinums_store::Session)> {
     state.limits.sign_in.check(client)?;
-    let identity = state
-        .idp
-        .verify(credentials)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, e.to_string()))?;
+    let identity = state.idp.verify(credentials).await?;
+    start_for(state, &identity).await
+}
+
+/// Starts the session of a person a provider vouched for (typed credentials or a redirect).
+pub async fn start_for(
+    state: &AppState,
+    identity: &Identity,
+) -> ApiResult<(String, atzinums_store::Session)> {
     Ok(state
         .store
         .start_session(
@@ -74,7 +78,7 @@ pub async fn start(
 }
 
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
-    responses((status = 201, body = SessionInfo), (status = 401, body = crate::Problem), (status = 429, body = crate::Problem)))]
+    responses((status = 201, body = SessionInfo), (status = 401, body = crate::Problem), (status = 429, body = crate::Problem), (status = 503, body = crate::Problem)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,

@@ -242,15 +242,22 @@ async fn temp_store(dir: &tempfile::TempDir) -> Store {
 fn eid_provider(
     issuer: String,
     staff: impl IntoIterator<Item = (PersonCode, Role)>,
+    attempt_secs: u64,
 ) -> OidcProvider {
     let config = OidcConfig {
         client_secret: Some(CLIENT_SECRET.into()),
+        attempt_secs,
         ..OidcConfig::new(&issuer, CLIENT_ID, REDIRECT_URI)
     };
     OidcProvider::new(config, staff).unwrap()
 }
 
 async fn setup() -> Setup {
+    setup_with(600).await
+}
+
+/// The service and a mock provider; a person has `attempt_secs` to sign in at the provider.
+async fn setup_with(attempt_secs: u64) -> Setup {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://{}", listener.local_addr().unwrap());
     let mock = Arc::new(Mock {
@@ -270,7 +277,7 @@ async fn setup() -> Setup {
 
     let dir = tempfile::tempdir().unwrap();
     let store = temp_store(&dir).await;
-    let oidc = eid_provider(issuer, [(expert_code(), Role::Expert)]);
+    let oidc = eid_provider(issuer, [(expert_code(), Role::Expert)], attempt_secs);
     let api = ApiConfig {
         secure_cookies: false,
         ..ApiConfig::default()
@@ -472,6 +479,17 @@ async fn a_callback_that_is_not_this_browsers_attempt_is_refused() {
     );
 }
 
+#[tokio::test]
+async fn an_attempt_past_its_time_is_refused() {
+    let s = setup_with(0).await;
+    let (path, attempt) = go_to_provider_and_back(&s, "applicant").await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let back = send(&s.app, &path, Some(&attempt)).await;
+    assert_eq!(back.status, StatusCode::UNAUTHORIZED, "{}", back.body);
+    assert!(back.body.contains("took too long"), "{}", back.body);
+    assert!(set_cookie(&back, "atz_session").is_none());
+}
+
 fn state_of(path: &str) -> String {
     path.split(['?', '&'])
         .find_map(|kv| kv.strip_prefix("state="))
@@ -512,7 +530,7 @@ async fn an_unreachable_provider_is_unavailable_not_a_failed_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     let state = AppState::new(
         temp_store(&dir).await,
-        Arc::new(eid_provider(issuer, [])),
+        Arc::new(eid_provider(issuer, [], 600)),
         ApiConfig::default(),
     );
     let start = send(&router(state), "/pieslegties/eid?role=applicant", None).await;

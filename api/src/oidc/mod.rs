@@ -142,8 +142,10 @@ impl OidcProvider {
             .map_err(unavailable)
     }
 
-    /// Verifies the ID token with the cached keys, reading them again once when the token
-    /// names a key the cache lacks (the provider rotated its keys).
+    /// Verifies the ID token with the cached keys; when it names a key the cache lacks (the
+    /// provider rotated its keys, or this is the first sign-in), the keys are read again if
+    /// they were not just now, and the token is tried once more with whatever the cache holds
+    /// then (a concurrent sign-in may have just read them).
     async fn verify_id_token(
         &self,
         token: &str,
@@ -157,7 +159,8 @@ impl OidcProvider {
         };
         let first = id_token::verify(token, &self.keys.read().await.keys, &expected);
         match first {
-            Err(IdTokenError::UnknownKey) if self.refresh_keys().await? => {
+            Err(IdTokenError::UnknownKey) => {
+                self.refresh_keys().await?;
                 id_token::verify(token, &self.keys.read().await.keys, &expected)
             }
             other => other,
@@ -165,21 +168,21 @@ impl OidcProvider {
         .map_err(|e| AuthError::Rejected(e.to_string()))
     }
 
-    /// Reads the signing keys again unless that was done moments ago; `true` when it did.
-    async fn refresh_keys(&self) -> Result<bool, AuthError> {
+    /// Reads the signing keys again unless that was done moments ago.
+    async fn refresh_keys(&self) -> Result<(), AuthError> {
         let jwks_uri = &self.endpoints().await?.jwks_uri;
         let mut cache = self.keys.write().await;
         if cache
             .fetched
             .is_some_and(|at| at.elapsed() < KEY_REFRESH_MIN_INTERVAL)
         {
-            return Ok(false);
+            return Ok(());
         }
         cache.keys = endpoints::signing_keys(&self.http, jwks_uri)
             .await
             .map_err(unavailable)?;
         cache.fetched = Some(Instant::now());
-        Ok(true)
+        Ok(())
     }
 
     fn person_code(

@@ -100,10 +100,12 @@ impl Config {
         let config: Config = figment.extract().context("invalid configuration")?;
         match config.identity.as_str() {
             "none" | "local" => {}
-            "oidc" if config.oidc.is_some() => {}
-            "oidc" => bail!(
-                "identity = \"oidc\" needs an [oidc] section (issuer, client_id, redirect_uri)"
-            ),
+            "oidc" => match &config.oidc {
+                Some(oidc) => check_oidc(oidc)?,
+                None => bail!(
+                    "identity = \"oidc\" needs an [oidc] section (issuer, client_id, redirect_uri)"
+                ),
+            },
             other => bail!("identity must be \"none\", \"oidc\" or \"local\", not {other:?}"),
         }
         if config.log_format != "text" && config.log_format != "json" {
@@ -187,6 +189,24 @@ impl Config {
     }
 }
 
+/// What an operator can get wrong in `[oidc]` that would only show at the first sign-in.
+fn check_oidc(oidc: &OidcConfig) -> anyhow::Result<()> {
+    // The attempt cookie is scoped to the callback's path: another path never gets it back.
+    if !oidc.redirect_uri.ends_with("/pieslegties/eid/atpakal") {
+        bail!(
+            "oidc.redirect_uri must be this service's callback, https://HOST/pieslegties/eid/atpakal, not {:?}",
+            oidc.redirect_uri
+        );
+    }
+    if !(60..=3600).contains(&oidc.attempt_secs) {
+        bail!(
+            "oidc.attempt_secs must be between 60 and 3600 (time to sign in at the provider), not {}",
+            oidc.attempt_secs
+        );
+    }
+    Ok(())
+}
+
 /// Hides the password in a database URL.
 fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -255,24 +275,39 @@ mod tests {
     fn oidc_sign_in_needs_its_provider_section() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("atzinums.toml");
-        std::fs::write(&file, "identity = \"oidc\"\n").unwrap();
-        let e = Config::load(Some(&file), None).err().unwrap();
+        let load = |text: String| {
+            std::fs::write(&file, text).unwrap();
+            Config::load(Some(&file), None)
+        };
+        let with_oidc = |redirect_uri: &str, extra: &str| {
+            format!(
+                "identity = \"oidc\"\n[oidc]\nissuer = \"https://eid.example\"\nclient_id = \"atz\"\nredirect_uri = \"{redirect_uri}\"\n{extra}\n"
+            )
+        };
+        let callback = "https://a.example/pieslegties/eid/atpakal";
+
+        let e = load("identity = \"oidc\"\n".into()).err().unwrap();
         assert!(
             format!("{e:#}").contains("needs an [oidc] section"),
             "{e:#}"
         );
-        std::fs::write(
-            &file,
-            "identity = \"oidc\"\n[oidc]\nissuer = \"https://eid.example\"\nclient_id = \"atz\"\nredirect_uri = \"https://a.example/pieslegties/eid/atpakal\"\n",
-        )
-        .unwrap();
-        let oidc = Config::load(Some(&file), None).unwrap().oidc.unwrap();
+        let oidc = load(with_oidc(callback, "")).unwrap().oidc.unwrap();
         assert_eq!(
-            (oidc.scopes.as_str(), oidc.person_code_claim.as_str()),
-            ("openid", "sub")
+            (
+                oidc.scopes.as_str(),
+                oidc.person_code_claim.as_str(),
+                oidc.attempt_secs
+            ),
+            ("openid", "sub", 600)
         );
-        std::fs::write(&file, "identity = \"saml\"\n").unwrap();
-        assert!(Config::load(Some(&file), None).is_err());
+        for (field, text) in [
+            ("redirect_uri", with_oidc("https://a.example/callback", "")),
+            ("attempt_secs", with_oidc(callback, "attempt_secs = 5")),
+        ] {
+            let e = load(text).err().unwrap();
+            assert!(format!("{e:#}").contains(&format!("oidc.{field}")), "{e:#}");
+        }
+        assert!(load("identity = \"saml\"\n".into()).is_err());
     }
 
     #[test]

@@ -55,6 +55,9 @@ impl Default for ApiConfig {
 /// Limits on what callers may try how often.
 pub struct Limits {
     pub sign_in: limits::RateLimit,
+    /// Answers from the eID provider: each may cost a token request under this service's
+    /// client secret, so replays of one sealed attempt with made-up codes are limited too.
+    pub eid_callback: limits::RateLimit,
     pub upload: limits::RateLimit,
 }
 
@@ -62,6 +65,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             sign_in: limits::RateLimit::new("sign-in", 20, Duration::from_secs(60)),
+            eid_callback: limits::RateLimit::new("eID answer", 20, Duration::from_secs(60)),
             upload: limits::RateLimit::new("upload", 30, Duration::from_secs(3600)),
         }
     }

@@ -30,7 +30,7 @@ use tower::ServiceExt;
 
 const CLIENT_ID: &str = "atzinums-test";
 const CLIENT_SECRET: &str = "test-client-secret";
-const REDIRECT_URI: &str = "http://service.test/pieslegties/eid/atpakal";
+const REDIRECT_URI: &str = "http://localhost/pieslegties/eid/atpakal";
 
 /// Keys are slow to make: one for the provider, one for a forger, per test binary.
 fn rsa_key(which: usize) -> &'static RsaPrivateKey {
@@ -48,6 +48,8 @@ fn rsa_key(which: usize) -> &'static RsaPrivateKey {
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Spoil {
     Nothing,
+    /// Not a spoiling: a token without `kid` is checked against every published key.
+    NoKid,
     Issuer,
     Audience,
     Expired,
@@ -111,9 +113,11 @@ impl Mock {
         } else {
             "k1"
         };
-        let header = b64(json!({"alg": alg, "kid": kid, "typ": "JWT"})
-            .to_string()
-            .as_bytes());
+        let mut header = json!({"alg": alg, "kid": kid, "typ": "JWT"});
+        if spoil == Spoil::NoKid {
+            header.as_object_mut().unwrap().remove("kid");
+        }
+        let header = b64(header.to_string().as_bytes());
         let payload = b64(claims.to_string().as_bytes());
         let signer = if spoil == Spoil::ForgedSignature {
             1
@@ -285,12 +289,19 @@ async fn setup_with(attempt_secs: u64) -> Setup {
     Setup {
         app: router(AppState::new(store, Arc::new(oidc), api)),
         mock,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        http: browser(),
         _dir: dir,
     }
+}
+
+/// The test's browser: it follows no redirect, so each step can be looked at.
+fn browser() -> reqwest::Client {
+    // Plain HTTP, but reqwest builds its TLS side too, from rustls's process-wide provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 struct Answer {
@@ -353,15 +364,20 @@ async fn go_to_provider_and_back(s: &Setup, role: &str) -> (String, String) {
             .starts_with(&format!("{}/authorize?", s.mock.issuer))
     );
     let attempt = set_cookie(&start, "atz_eid").expect("the attempt cookie");
+    let attributes = start
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("atz_eid="))
+        .unwrap();
+    for attribute in ["Path=/pieslegties/eid/atpakal", "HttpOnly", "SameSite=Lax"] {
+        assert!(attributes.contains(attribute), "{attributes}");
+    }
     let at_provider = s.http.get(&start.location).send().await.unwrap();
     let back = at_provider.headers()[header::LOCATION]
         .to_str()
         .unwrap()
         .to_string();
-    let path = back
-        .strip_prefix("http://service.test")
-        .unwrap()
-        .to_string();
+    let path = back.strip_prefix("http://localhost").unwrap().to_string();
     (path, attempt)
 }
 
@@ -391,6 +407,16 @@ async fn eid_sign_in_round_trip_starts_a_session_once() {
     assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", again.body);
     assert!(again.body.contains("invalid_grant"), "{}", again.body);
     assert!(set_cookie(&again, "atz_session").is_none());
+
+    // A token without `kid` is tried against the published keys.
+    *s.mock.spoil.lock().unwrap() = Spoil::NoKid;
+    let (path, attempt) = go_to_provider_and_back(&s, "applicant").await;
+    let back = send(&s.app, &path, Some(&attempt)).await;
+    assert_eq!(
+        signed_in_role(&s, &back).await.as_deref(),
+        Some("applicant")
+    );
+    *s.mock.spoil.lock().unwrap() = Spoil::Nothing;
 
     // Staff roles come from this service's directory, not from the provider.
     *s.mock.subject.lock().unwrap() = expert_code().as_str().to_string();
@@ -467,8 +493,8 @@ async fn a_callback_that_is_not_this_browsers_attempt_is_refused() {
     );
     let back = send(&s.app, &refused, Some(&attempt)).await;
     assert_eq!(back.status, StatusCode::UNAUTHORIZED);
-    assert!(back.body.contains("(access_denied"), "{}", back.body);
-    assert!(!back.body.contains("<script>"), "{}", back.body);
+    // Only the code's safe characters are kept.
+    assert!(back.body.contains("(access_deniedscript)"), "{}", back.body);
     // None of these reached the token endpoint.
     assert_eq!(*s.mock.token_requests.lock().unwrap(), requests_before);
     // And the genuine answer still works.
@@ -488,6 +514,20 @@ async fn an_attempt_past_its_time_is_refused() {
     assert_eq!(back.status, StatusCode::UNAUTHORIZED, "{}", back.body);
     assert!(back.body.contains("took too long"), "{}", back.body);
     assert!(set_cookie(&back, "atz_session").is_none());
+}
+
+#[tokio::test]
+async fn answers_from_one_address_are_rate_limited() {
+    let s = setup().await;
+    let (path, attempt) = go_to_provider_and_back(&s, "applicant").await;
+    // Made-up codes with a genuine attempt: each would cost a token request.
+    let junk = path.replace("code=", "code=made-up-");
+    for _ in 0..20 {
+        let back = send(&s.app, &junk, Some(&attempt)).await;
+        assert_eq!(back.status, StatusCode::UNAUTHORIZED, "{}", back.body);
+    }
+    let back = send(&s.app, &junk, Some(&attempt)).await;
+    assert_eq!(back.status, StatusCode::TOO_MANY_REQUESTS, "{}", back.body);
 }
 
 fn state_of(path: &str) -> String {

@@ -152,17 +152,19 @@ impl Store {
     }
 
     /// Seals what a browser carries through a sign-in at the identity provider (state, nonce,
-    /// PKCE verifier): encrypted and authenticated with this service's key, so every instance
-    /// can check it and the browser can neither read nor change it. Hex, for a cookie.
+    /// PKCE verifier): encrypted and authenticated with a key derived from the master key for
+    /// this alone (anyone may start a sign-in; the personal-data key is not theirs to use), so
+    /// every instance can check it and the browser can neither read nor change it. Hex, for a
+    /// cookie.
     pub fn seal_for_browser(&self, plaintext: &[u8]) -> String {
-        hex::encode(self.keys.seal_personal(plaintext, "browser_sign_in"))
+        hex::encode(self.keys.seal_browser(plaintext))
     }
 
     /// Opens [`Store::seal_for_browser`]'s output; `None` when it was altered, sealed with
     /// another key, or is not hex.
     pub fn open_from_browser(&self, sealed: &str) -> Option<Vec<u8>> {
         let bytes = hex::decode(sealed).ok()?;
-        self.keys.open_personal(&bytes, "browser_sign_in").ok()
+        self.keys.open_browser(&bytes).ok()
     }
 
     /// Ends a session (sign-out). Unknown tokens are fine: the result is the same.

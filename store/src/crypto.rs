@@ -58,6 +58,8 @@ impl fmt::Debug for MasterKey {
 pub(crate) struct Keys {
     blob: Aes256Gcm,
     personal: Aes256Gcm,
+    /// Sign-in attempts a browser carries: their own key, since anyone may start one.
+    browser: Aes256Gcm,
     lookup: [u8; 32],
     location: [u8; 32],
 }
@@ -68,6 +70,7 @@ impl Keys {
         Keys {
             blob: cipher("atzinums/blob-encryption/v1"),
             personal: cipher("atzinums/personal-data-encryption/v1"),
+            browser: cipher("atzinums/browser-sign-in/v1"),
             lookup: master.derive("atzinums/person-lookup/v1"),
             location: master.derive("atzinums/blob-location/v1"),
         }
@@ -92,6 +95,14 @@ impl Keys {
         context: &'static str,
     ) -> Result<Vec<u8>, CryptoError> {
         open(&self.personal, sealed, context.as_bytes(), context)
+    }
+
+    pub(crate) fn seal_browser(&self, plaintext: &[u8]) -> Vec<u8> {
+        seal(&self.browser, plaintext, b"browser_sign_in")
+    }
+
+    pub(crate) fn open_browser(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        open(&self.browser, sealed, b"browser_sign_in", "browser_sign_in")
     }
 
     /// Keyed hash for equality lookup of a personal code without storing it in clear.

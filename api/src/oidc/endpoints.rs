@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::id_token::{self, SigningKey};
+use super::unavailable;
 use crate::auth::AuthError;
 
 /// How long any one request to the provider may take.
@@ -44,6 +45,25 @@ pub fn http_client() -> Result<Client, String> {
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
+/// `url` parses, and is `https` unless it points at this machine (tests, a local proxy): codes,
+/// tokens and keys never cross a network in clear.
+pub fn check_url(name: &str, url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{name} is not a URL: {e}"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} must be an https URL (plain http only on loopback): {url}"
+        ))
+    }
+}
+
 /// Reads the provider's discovery document; its `issuer` must be the configured one exactly
 /// (OIDC Discovery 4.3), so a look-alike document cannot redirect sign-in.
 pub async fn discover(http: &Client, issuer: &str) -> Result<Endpoints, String> {
@@ -58,6 +78,12 @@ pub async fn discover(http: &Client, issuer: &str) -> Result<Endpoints, String> 
             endpoints.issuer
         ));
     }
+    check_url(
+        "its authorization_endpoint",
+        &endpoints.authorization_endpoint,
+    )?;
+    check_url("its token_endpoint", &endpoints.token_endpoint)?;
+    check_url("its jwks_uri", &endpoints.jwks_uri)?;
     Ok(endpoints)
 }
 
@@ -85,10 +111,14 @@ pub async fn redeem_code(
     ];
     let mut request = http.post(token_endpoint);
     match client.client_secret {
-        Some(secret) => request = request.basic_auth(client.client_id, Some(secret)),
+        // Both form-encoded before Basic (RFC 6749 2.3.1): a secret with `:` or `%` survives.
+        Some(secret) => {
+            let encode =
+                |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+            request = request.basic_auth(encode(client.client_id), Some(encode(secret)));
+        }
         None => form.push(("client_id", client.client_id)),
     }
-    let unavailable = |why: String| AuthError::Unavailable(format!("the identity provider: {why}"));
     let response = request.form(&form).send().await.map_err(|e| {
         unavailable(format!(
             "the token endpoint cannot be reached: {}",

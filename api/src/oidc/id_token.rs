@@ -55,31 +55,41 @@ pub fn rsa_keys(jwks: &Value) -> Result<Vec<SigningKey>, String> {
         .ok_or("the JWKS document has no `keys` list")?;
     let mut keys = Vec::new();
     for entry in entries {
-        let text = |name| entry.get(name).and_then(Value::as_str);
-        let usable = text("kty") == Some("RSA")
-            && text("use").is_none_or(|u| u == "sig")
-            && text("alg").is_none_or(|a| a == "RS256");
-        if !usable {
-            continue;
+        match rsa_key(entry) {
+            Ok(Some(key)) => keys.push(key),
+            Ok(None) => {}
+            // One unusable entry must not take every other key with it.
+            Err(why) => tracing::warn!(%why, "skipped a key of the provider's JWKS"),
         }
-        let number = |name| -> Result<BigUint, String> {
-            let b64 = text(name).ok_or(format!("an RSA key without `{name}`"))?;
-            let bytes = URL_SAFE_NO_PAD
-                .decode(b64)
-                .map_err(|_| format!("an RSA key's `{name}` is not base64url"))?;
-            Ok(BigUint::from_bytes_be(&bytes))
-        };
-        let public = RsaPublicKey::new(number("n")?, number("e")?)
-            .map_err(|e| format!("an RSA key is invalid: {e}"))?;
-        if public.size() * 8 < MIN_KEY_BITS {
-            continue;
-        }
-        keys.push(SigningKey {
-            kid: text("kid").map(str::to_string),
-            key: VerifyingKey::new(public),
-        });
     }
     Ok(keys)
+}
+
+/// The entry as an RS256 verifying key; `None` for keys of other kinds, uses or sizes.
+fn rsa_key(entry: &Value) -> Result<Option<SigningKey>, String> {
+    let text = |name| entry.get(name).and_then(Value::as_str);
+    let usable = text("kty") == Some("RSA")
+        && text("use").is_none_or(|u| u == "sig")
+        && text("alg").is_none_or(|a| a == "RS256");
+    if !usable {
+        return Ok(None);
+    }
+    let number = |name| -> Result<BigUint, String> {
+        let b64 = text(name).ok_or(format!("an RSA key without `{name}`"))?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(b64)
+            .map_err(|_| format!("an RSA key's `{name}` is not base64url"))?;
+        Ok(BigUint::from_bytes_be(&bytes))
+    };
+    let public = RsaPublicKey::new(number("n")?, number("e")?)
+        .map_err(|e| format!("an RSA key is invalid: {e}"))?;
+    if public.n().bits() < MIN_KEY_BITS {
+        return Ok(None);
+    }
+    Ok(Some(SigningKey {
+        kid: text("kid").map(str::to_string),
+        key: VerifyingKey::new(public),
+    }))
 }
 
 /// What the claims must say for this sign-in.
@@ -111,6 +121,12 @@ pub fn verify(
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
     if alg != "RS256" {
         return Err(IdTokenError::Algorithm(alg.chars().take(16).collect()));
+    }
+    // Extensions this service does not know must not be ignored (RFC 7515 4.1.11).
+    if header.contains_key("crit") {
+        return Err(IdTokenError::Malformed(
+            "it names critical header extensions",
+        ));
     }
     // Without a `kid` any published key may be the one.
     let kid = header.get("kid").and_then(Value::as_str);
@@ -145,13 +161,16 @@ fn check_claims(claims: &Map<String, Value>, expected: &Expected) -> Result<(), 
     if claims.get("iss").and_then(Value::as_str) != Some(expected.issuer) {
         return Err(IdTokenError::Issuer);
     }
+    let azp = claims
+        .get("azp")
+        .map(|a| a.as_str() == Some(expected.client_id));
     let for_us = match claims.get("aud") {
-        Some(Value::String(aud)) => aud == expected.client_id,
+        Some(Value::String(aud)) => aud == expected.client_id && azp != Some(false),
         Some(Value::Array(auds)) => {
             auds.iter().any(|a| a.as_str() == Some(expected.client_id))
-                // With several audiences the authorised party must be us (OIDC Core 3.1.3.7).
-                && (auds.len() == 1
-                    || claims.get("azp").and_then(Value::as_str) == Some(expected.client_id))
+                // With several audiences the authorised party must be us (OIDC Core 3.1.3.7);
+                // with any, an `azp` that names another party is refused.
+                && if auds.len() == 1 { azp != Some(false) } else { azp == Some(true) }
         }
         _ => false,
     };
@@ -162,14 +181,14 @@ fn check_claims(claims: &Map<String, Value>, expected: &Expected) -> Result<(), 
         .get("exp")
         .and_then(Value::as_i64)
         .ok_or(IdTokenError::Malformed("no numeric `exp`"))?;
-    if exp + LEEWAY_S <= expected.now_s {
+    if exp.saturating_add(LEEWAY_S) <= expected.now_s {
         return Err(IdTokenError::Expired);
     }
     let iat = claims
         .get("iat")
         .and_then(Value::as_i64)
         .ok_or(IdTokenError::Malformed("no numeric `iat`"))?;
-    if iat > expected.now_s + LEEWAY_S {
+    if iat.saturating_sub(LEEWAY_S) > expected.now_s {
         return Err(IdTokenError::IssuedInFuture);
     }
     let nonce = claims.get("nonce").and_then(Value::as_str).unwrap_or("");
@@ -223,7 +242,12 @@ mod tests {
             .map(|k| k.kid)
             .collect();
         assert_eq!(kept, [Some("ok".to_string())]);
-        assert!(rsa_keys(&json!({"keys": [{"kty": "RSA", "n": "***", "e": e}]})).is_err());
+        // A broken entry is skipped; the good ones beside it stay.
+        let mixed = json!({"keys": [
+            {"kty": "RSA", "kid": "broken", "n": "***", "e": e},
+            {"kty": "RSA", "kid": "ok", "n": modulus(2048), "e": e},
+        ]});
+        assert_eq!(rsa_keys(&mixed).unwrap().len(), 1);
         assert!(rsa_keys(&json!({})).is_err());
     }
 
@@ -257,6 +281,8 @@ mod tests {
         both.insert("azp".into(), json!("atz"));
         assert_eq!(check_claims(&both, &expected), Ok(()));
         assert_eq!(with("aud", json!(42)), Err(IdTokenError::Audience));
+        assert_eq!(with("azp", json!("other")), Err(IdTokenError::Audience));
+        assert_eq!(with("exp", json!(i64::MAX)), Ok(()));
         // Within the leeway an expired token still passes; beyond it, not.
         assert_eq!(with("exp", json!(1_000_000 - 30)), Ok(()));
         assert_eq!(

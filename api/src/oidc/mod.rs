@@ -23,8 +23,12 @@ use endpoints::{ClientCredentials, Endpoints};
 pub use id_token::IdTokenError;
 
 /// A signing key unknown to the cached set makes the keys be read again, but not more often
-/// than this: a stream of forged `kid`s cannot turn this service against the provider.
+/// than this: tokens naming keys the provider does not publish cannot make every sign-in read
+/// them.
 const KEY_REFRESH_MIN_INTERVAL: Duration = Duration::from_secs(30);
+/// Keys older than this are read again before use: a key the provider withdrew stops being
+/// trusted within the hour, not at the next restart.
+const KEY_MAX_AGE: Duration = Duration::from_secs(3600);
 
 /// How this service is registered with the provider (the `[oidc]` section of the
 /// configuration).
@@ -121,7 +125,7 @@ impl OidcProvider {
             ("oidc.issuer", &config.issuer),
             ("oidc.redirect_uri", &config.redirect_uri),
         ] {
-            reqwest::Url::parse(url).map_err(|e| format!("{name} is not a URL: {e}"))?;
+            endpoints::check_url(name, url)?;
         }
         Ok(OidcProvider {
             http: endpoints::http_client()?,
@@ -157,6 +161,15 @@ impl OidcProvider {
             nonce,
             now_s: chrono::Utc::now().timestamp(),
         };
+        let stale = self
+            .keys
+            .read()
+            .await
+            .fetched
+            .is_some_and(|at| at.elapsed() > KEY_MAX_AGE);
+        if stale {
+            self.refresh_keys().await?;
+        }
         let first = id_token::verify(token, &self.keys.read().await.keys, &expected);
         match first {
             Err(IdTokenError::UnknownKey) => {

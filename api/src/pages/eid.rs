@@ -70,11 +70,15 @@ async fn callback(
     State(state): State<AppState>,
     page: Page,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Query(answer): Query<Credentials>,
 ) -> Response {
     let Some(flow) = state.idp.redirect_flow() else {
         return page.error(no_redirect_flow());
     };
+    if let Err(e) = state.limits.eid_callback.check(&client_key(&extensions)) {
+        return page.error(e);
+    }
     // The attempt is used once, whatever the outcome.
     let cleared = attempt_cookie("", 0, state.config.secure_cookies);
     let attempt: Option<SignInAttempt> = auth::cookie(&headers, ATTEMPT_COOKIE)

@@ -29,7 +29,8 @@ use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 
 const CLIENT_ID: &str = "atzinums-test";
-const CLIENT_SECRET: &str = "test-client-secret";
+/// With the characters RFC 6749 2.3.1 makes the client form-encode before HTTP Basic.
+const CLIENT_SECRET: &str = "s3cret:with%special+chars";
 const REDIRECT_URI: &str = "http://localhost/pieslegties/eid/atpakal";
 
 /// Keys are slow to make: one for the provider, one for a forger, per test binary.
@@ -78,6 +79,8 @@ struct Mock {
     spoil: Mutex<Spoil>,
     grants: Mutex<HashMap<String, Grant>>,
     token_requests: Mutex<usize>,
+    /// A public client: no secret, PKCE alone.
+    public: bool,
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -186,15 +189,21 @@ async fn token(
     *mock.token_requests.lock().unwrap() += 1;
     let refuse =
         |error: &str| (StatusCode::BAD_REQUEST, Json(json!({"error": error}))).into_response();
+    let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
     let basic = format!(
         "Basic {}",
-        STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+        STANDARD.encode(format!("{}:{}", encode(CLIENT_ID), encode(CLIENT_SECRET)))
     );
-    if headers
+    let authorization = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        != Some(basic.as_str())
-    {
+        .and_then(|v| v.to_str().ok());
+    // A confidential client authenticates with Basic; a public one names itself in the form.
+    let client_ok = if mock.public {
+        authorization.is_none() && form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
+    } else {
+        authorization == Some(basic.as_str())
+    };
+    if !client_ok {
         return (
             StatusCode::UNAUTHORIZED,
             Json(json!({"error": "invalid_client"})),
@@ -243,25 +252,22 @@ async fn temp_store(dir: &tempfile::TempDir) -> Store {
     Store::open(&config, &MasterKey::generate()).await.unwrap()
 }
 
-fn eid_provider(
-    issuer: String,
-    staff: impl IntoIterator<Item = (PersonCode, Role)>,
-    attempt_secs: u64,
-) -> OidcProvider {
-    let config = OidcConfig {
+/// This service's registration with the mock provider, as a confidential client.
+fn registration(issuer: &str, attempt_secs: u64) -> OidcConfig {
+    OidcConfig {
         client_secret: Some(CLIENT_SECRET.into()),
         attempt_secs,
-        ..OidcConfig::new(&issuer, CLIENT_ID, REDIRECT_URI)
-    };
-    OidcProvider::new(config, staff).unwrap()
+        ..OidcConfig::new(issuer, CLIENT_ID, REDIRECT_URI)
+    }
 }
 
 async fn setup() -> Setup {
-    setup_with(600).await
+    setup_with(600, false).await
 }
 
-/// The service and a mock provider; a person has `attempt_secs` to sign in at the provider.
-async fn setup_with(attempt_secs: u64) -> Setup {
+/// The service and a mock provider; a person has `attempt_secs` to sign in at the provider;
+/// the service is registered as a public client (no secret) or a confidential one.
+async fn setup_with(attempt_secs: u64, public: bool) -> Setup {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://{}", listener.local_addr().unwrap());
     let mock = Arc::new(Mock {
@@ -270,6 +276,7 @@ async fn setup_with(attempt_secs: u64) -> Setup {
         spoil: Mutex::new(Spoil::Nothing),
         grants: Mutex::new(HashMap::new()),
         token_requests: Mutex::new(0),
+        public,
     });
     let provider = Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
@@ -281,7 +288,11 @@ async fn setup_with(attempt_secs: u64) -> Setup {
 
     let dir = tempfile::tempdir().unwrap();
     let store = temp_store(&dir).await;
-    let oidc = eid_provider(issuer, [(expert_code(), Role::Expert)], attempt_secs);
+    let mut oidc_config = registration(&issuer, attempt_secs);
+    if public {
+        oidc_config.client_secret = None;
+    }
+    let oidc = OidcProvider::new(oidc_config, [(expert_code(), Role::Expert)]).unwrap();
     let api = ApiConfig {
         secure_cookies: false,
         ..ApiConfig::default()
@@ -435,6 +446,18 @@ async fn eid_sign_in_round_trip_starts_a_session_once() {
 }
 
 #[tokio::test]
+async fn a_public_client_signs_in_with_pkce_alone() {
+    let s = setup_with(600, true).await;
+    let (path, attempt) = go_to_provider_and_back(&s, "representative").await;
+    let back = send(&s.app, &path, Some(&attempt)).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+    assert_eq!(
+        signed_in_role(&s, &back).await.as_deref(),
+        Some("representative")
+    );
+}
+
+#[tokio::test]
 async fn every_spoiled_id_token_is_refused() {
     let s = setup().await;
     let cases = [
@@ -507,7 +530,7 @@ async fn a_callback_that_is_not_this_browsers_attempt_is_refused() {
 
 #[tokio::test]
 async fn an_attempt_past_its_time_is_refused() {
-    let s = setup_with(0).await;
+    let s = setup_with(0, false).await;
     let (path, attempt) = go_to_provider_and_back(&s, "applicant").await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let back = send(&s.app, &path, Some(&attempt)).await;
@@ -570,7 +593,7 @@ async fn an_unreachable_provider_is_unavailable_not_a_failed_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     let state = AppState::new(
         temp_store(&dir).await,
-        Arc::new(eid_provider(issuer, [], 600)),
+        Arc::new(OidcProvider::new(registration(&issuer, 600), []).unwrap()),
         ApiConfig::default(),
     );
     let start = send(&router(state), "/pieslegties/eid?role=applicant", None).await;

@@ -140,7 +140,7 @@ impl IdentityProvider for NoIdentityProvider {
     fn verify<'a>(&'a self, _: &'a Credentials) -> AuthFuture<'a, Identity> {
         Box::pin(async {
             Err(AuthError::Rejected(
-                "sign-in is not configured on this service: an operator sets `identity` (\"local\" only for demos and tests)".into(),
+                "sign-in is not configured on this service: an operator sets `identity` (\"oidc\" for the eID; \"local\" only for demos and tests)".into(),
             ))
         })
     }

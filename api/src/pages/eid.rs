@@ -96,12 +96,7 @@ async fn callback(
         Err(e) => Err(e.into()),
     };
     match signed_in {
-        Ok((token, _)) => {
-            let session = auth::session_cookie(
-                &token,
-                state.config.session_ttl.as_secs() as i64,
-                state.config.secure_cookies,
-            );
+        Ok((session, _)) => {
             let mut response = Redirect::to("/").into_response();
             let headers = response.headers_mut();
             for cookie in [session, cleared] {

@@ -321,14 +321,7 @@ async fn sign_in(
     }
     let client = crate::routes::session::client_key(&extensions);
     match crate::routes::session::start(&state, &client, &form).await {
-        Ok((token, _)) => {
-            let cookie = auth::session_cookie(
-                &token,
-                state.config.session_ttl.as_secs() as i64,
-                state.config.secure_cookies,
-            );
-            ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
-        }
+        Ok((cookie, _)) => ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response(),
         Err(e) => page.error(e),
     }
 }

@@ -52,6 +52,7 @@ pub fn client_key(extensions: &axum::http::Extensions) -> String {
 }
 
 /// Signs a person in through the identity provider; shared by the JSON API and the pages.
+/// Returns the session's `Set-Cookie` value and the session.
 pub async fn start(
     state: &AppState,
     client: &str,
@@ -62,19 +63,26 @@ pub async fn start(
     start_for(state, &identity).await
 }
 
-/// Starts the session of a person a provider vouched for (typed credentials or a redirect).
+/// Starts the session of a person a provider vouched for (typed credentials or a redirect);
+/// returns its `Set-Cookie` value and the session.
 pub async fn start_for(
     state: &AppState,
     identity: &Identity,
 ) -> ApiResult<(String, atzinums_store::Session)> {
-    Ok(state
+    let (token, session) = state
         .store
         .start_session(
             identity.role,
             &identity.person_code,
             state.config.session_ttl,
         )
-        .await?)
+        .await?;
+    let cookie = auth::session_cookie(
+        &token,
+        state.config.session_ttl.as_secs() as i64,
+        state.config.secure_cookies,
+    );
+    Ok((cookie, session))
 }
 
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
@@ -89,12 +97,7 @@ pub async fn sign_in(
     if let Some(role) = body.role {
         credentials.insert("role".into(), role);
     }
-    let (token, session) = start(&state, &client_key(&extensions), &credentials).await?;
-    let cookie = auth::session_cookie(
-        &token,
-        state.config.session_ttl.as_secs() as i64,
-        state.config.secure_cookies,
-    );
+    let (cookie, session) = start(&state, &client_key(&extensions), &credentials).await?;
     Ok((
         StatusCode::CREATED,
         [(header::SET_COOKIE, cookie)],
